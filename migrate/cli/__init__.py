@@ -1,0 +1,80 @@
+"""The command line: parses options into settings and calls the core. Holds no logic."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+import typer
+
+from migrate import __version__
+from migrate.errors import EXIT_CODE_TABLE, ExitCode, MigrateError
+
+app = typer.Typer(
+    name="repo-migrate",
+    help=(
+        "Move a customer repository between the provider's repository patterns "
+        "(monorepo, separate, multi-service, multi-region), keeping git history and "
+        "the Terraform state address (state_key).\n\n"
+        "Every command that changes a repository leaves its result as a commit on a new "
+        "branch repo-migrate/<command> and never touches your current branch, index or "
+        "working tree. --dry-run prints the plan and changes nothing.\n\n"
+        + EXIT_CODE_TABLE.replace("\n", "\n\n")
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"repo-migrate {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """repo-migrate: move a customer repository between patterns."""
+
+
+# Each command's options live in a module of its own under migrate/cli/; importing it registers
+# the command on `app`. The core (migrate/commands/ and the rest) never imports typer.
+from migrate.cli import (  # noqa: E402,F401
+    add_region,
+    explain,
+    mono_to_separate,
+    separate_to_mono,
+    set_trigger,
+)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: the one error boundary that maps failures to exit codes."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except MigrateError as exc:
+        typer.echo(f"repo-migrate: error: {exc}", err=True)
+        sys.exit(int(exc.exit_code))
+    except KeyboardInterrupt:
+        typer.echo("repo-migrate: interrupted; nothing was changed", err=True)
+        sys.exit(int(ExitCode.INTERRUPTED))
+    except SystemExit:
+        raise
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("repo-migrate: interrupted; nothing was changed", err=True)
+        sys.exit(int(ExitCode.INTERRUPTED))
+    except typer.TyperException as exc:  # click's usage errors: bad option, missing argument
+        exc.show()  # type: ignore[attr-defined]
+        sys.exit(int(ExitCode.USAGE))
+    except Exception:  # noqa: BLE001 - the boundary: anything else is a bug
+        traceback.print_exc()
+        typer.echo("repo-migrate: unexpected error (a bug); please report it", err=True)
+        sys.exit(int(ExitCode.UNEXPECTED))
+    sys.exit(0)

@@ -1,0 +1,1 @@
+"""CLI of `repo-migrate add-region` (registered on import)."""

@@ -1,0 +1,1 @@
+"""CLI of `repo-migrate explain` (registered on import)."""

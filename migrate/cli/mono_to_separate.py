@@ -1,0 +1,1 @@
+"""CLI of `repo-migrate mono-to-separate` (registered on import)."""

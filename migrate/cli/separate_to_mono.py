@@ -1,0 +1,1 @@
+"""CLI of `repo-migrate separate-to-mono` (registered on import)."""

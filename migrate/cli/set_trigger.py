@@ -1,0 +1,1 @@
+"""CLI of `repo-migrate set-trigger` (registered on import)."""
