@@ -1,0 +1,217 @@
+"""GitHub Actions filter patterns (branches, tags, paths): compile, validate and match.
+
+Semantics follow GitHub's "Filter pattern cheat sheet" (Workflow syntax for GitHub Actions):
+
+- ``*`` matches zero or more characters but not ``/``; ``**`` matches zero or more of any
+  character; ``**/`` also matches zero directories (``**/README.md`` matches ``README.md``).
+- ``?`` and ``+`` are quantifiers of the *preceding character* (zero-or-one, one-or-more), as in
+  ``*.jsx?`` or ``v[12].[0-9]+``. A quantifier needs a plain preceding character (a literal, an
+  escaped character or a ``[]`` class): at the start, after ``*``/``**``, after ``!`` or after
+  another quantifier GitHub cannot parse the pattern and refuses the workflow. This is why
+  ``apis/c++/**`` is refused: the second ``+`` would quantify a quantifier. Write ``c\\+\\+``.
+- ``[]`` matches one alphanumeric character listed or in a range; ranges only within ``a-z``,
+  ``A-Z`` or ``0-9``.
+- ``\\`` escapes the next character (``\\+``, ``\\*``, ``\\[``, ``\\!``, ``\\\\``).
+- A leading ``!`` negates; patterns are checked in order and the last one that matches decides.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from migrate.errors import InvalidPattern
+
+_CLASS_RANGES = ("az", "AZ", "09")
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One compiled filter pattern: its text as written, whether it negates, and its regex."""
+
+    text: str
+    negated: bool
+    regex: re.Pattern[str]
+
+    def matches(self, name: str) -> bool:
+        """True if *name* (a path, branch or tag name) matches the whole pattern."""
+        return self.regex.fullmatch(name) is not None
+
+
+class _Refusal(Exception):
+    """Internal: where and why a pattern is refused, turned into InvalidPattern by the caller."""
+
+    def __init__(self, pos: int, why: str, escape_at: int | None = None) -> None:
+        self.pos = pos
+        self.why = why
+        self.escape_at = escape_at  # position whose character, escaped, would fix the pattern
+
+
+def _is_alnum(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def _class_to_regex(body: str, start: int) -> str:
+    """Translate the inside of a ``[...]`` (starting at *start* in the pattern) to a regex class."""
+    if not body:
+        raise _Refusal(start - 1, "'[]' is an empty character class")
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if i + 1 < len(body) and body[i + 1] == "-":
+            if i + 2 >= len(body):
+                raise _Refusal(start + i + 1, f"range '{ch}-' in '[]' has no end")
+            end = body[i + 2]
+            if not any(lo <= ch <= hi and lo <= end <= hi for lo, hi in _CLASS_RANGES):
+                raise _Refusal(
+                    start + i,
+                    f"range '{ch}-{end}' in '[]' is not within a-z, A-Z or 0-9",
+                )
+            if ch > end:
+                raise _Refusal(start + i, f"range '{ch}-{end}' in '[]' runs backwards")
+            out.append(f"{ch}-{end}")
+            i += 3
+            continue
+        if not _is_alnum(ch):
+            raise _Refusal(
+                start + i,
+                f"'{ch}' in '[]': character classes hold only letters and digits (a-z, A-Z, 0-9)",
+            )
+        out.append(ch)
+        i += 1
+    return "[" + "".join(out) + "]"
+
+
+def _translate(body: str, offset: int) -> str:
+    """Translate a pattern body (after any leading '!') to a regex; raise _Refusal if GitHub would."""
+    out: list[str] = []
+    quantifiable = False  # does the previous token accept '?' or '+'?
+    i = 0
+    n = len(body)
+    while i < n:
+        ch = body[i]
+        pos = offset + i
+        if ch == "*":
+            if i + 1 < n and body[i + 1] == "*":
+                if i + 2 < n and body[i + 2] == "/":
+                    out.append("(?:.+/)?")  # '**/' also matches no directory at all
+                    i += 3
+                else:
+                    out.append(".*")
+                    i += 2
+            else:
+                out.append("[^/]*")
+                i += 1
+            quantifiable = False
+        elif ch in "?+":
+            if not quantifiable:
+                prev = body[i - 1] if i else ("!" if offset else "")
+                where = f"after '{prev}'" if prev else "at the start"
+                raise _Refusal(
+                    pos,
+                    f"'{ch}' {where} has no preceding character to repeat "
+                    f"('{ch}' means {'zero or one' if ch == '?' else 'one or more'} "
+                    "of the preceding character)",
+                    escape_at=pos,
+                )
+            out.append(ch)
+            quantifiable = False
+            i += 1
+        elif ch == "[":
+            close = body.find("]", i + 1)
+            if close < 0:
+                raise _Refusal(pos, "'[' has no closing ']'", escape_at=pos)
+            out.append(_class_to_regex(body[i + 1 : close], pos + 1))
+            quantifiable = True
+            i = close + 1
+        elif ch == "\\":
+            if i + 1 >= n:
+                raise _Refusal(pos, "'\\' at the end escapes nothing", escape_at=pos)
+            out.append(re.escape(body[i + 1]))
+            quantifiable = True
+            i += 2
+        elif ch in "\r\n":
+            raise _Refusal(pos, "a pattern cannot contain a line break")
+        else:
+            out.append(re.escape(ch))
+            quantifiable = True
+            i += 1
+    return "".join(out)
+
+
+def _parse(text: str) -> Pattern:
+    negated = text.startswith("!")
+    body = text[1:] if negated else text
+    if not body:
+        raise _Refusal(0, "an empty pattern matches nothing" if not negated else "'!' negates nothing")
+    regex = _translate(body, 1 if negated else 0)
+    return Pattern(text=text, negated=negated, regex=re.compile(regex, re.DOTALL))
+
+
+def _suggest(text: str) -> str | None:
+    """Escape offending characters one at a time until the pattern parses (None if that fails)."""
+    for _ in range(len(text) + 1):
+        try:
+            _parse(text)
+            return text
+        except _Refusal as ref:
+            if ref.escape_at is None:
+                return None
+            text = text[: ref.escape_at] + "\\" + text[ref.escape_at :]
+    return None
+
+
+def compile_pattern(text: str) -> Pattern:
+    """Compile one filter pattern; raise InvalidPattern(problem, fix) for one GitHub refuses."""
+    if not isinstance(text, str):
+        raise InvalidPattern(
+            f"filter pattern {text!r} is a {type(text).__name__}, not a string",
+            "quote the pattern in the workflow file so YAML reads it as a string",
+        )
+    try:
+        return _parse(text)
+    except _Refusal as ref:
+        suggestion = _suggest(text)
+        if suggestion is not None and suggestion != text:
+            fix = f"escape the literal character(s) with '\\': {suggestion!r}"
+        else:
+            fix = (
+                "rewrite the pattern per GitHub's filter pattern cheat sheet "
+                "(*, **, ? and + after a character, [a-z0-9] classes, \\ escapes, leading !)"
+            )
+        raise InvalidPattern(
+            f"invalid filter pattern {text!r} (position {ref.pos}): {ref.why}; "
+            "GitHub refuses a workflow with this pattern",
+            fix,
+        ) from None
+
+
+def validate_pattern(p: str) -> None:
+    """Raise InvalidPattern(problem, fix) if GitHub would refuse the filter pattern *p*."""
+    compile_pattern(p)
+
+
+def compile_patterns(texts: Iterable[str]) -> tuple[Pattern, ...]:
+    """Compile a filter's pattern list in order; the first invalid one raises InvalidPattern."""
+    return tuple(compile_pattern(t) for t in texts)
+
+
+def deciding_pattern(patterns: Sequence[Pattern], name: str) -> Pattern | None:
+    """The last pattern that matches *name* (it decides), or None if none matches."""
+    for pattern in reversed(patterns):
+        if pattern.matches(name):
+            return pattern
+    return None
+
+
+def is_included(patterns: Sequence[Pattern], name: str) -> bool:
+    """True if the last matching pattern is a positive one (GitHub: last match wins)."""
+    decider = deciding_pattern(patterns, name)
+    return decider is not None and not decider.negated
+
+
+def escape(literal: str) -> str:
+    """Escape *literal* so that, as a pattern, it matches exactly itself."""
+    return re.sub(r"([*?+\[\]\\!])", r"\\\1", literal)
