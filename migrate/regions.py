@@ -106,16 +106,28 @@ def parse_network(value: object, where: str) -> IPv4Net:
         ) from exc
 
 
-def allocate_vpc(source: IPv4Net, taken: Iterable[IPv4Net]) -> IPv4Net:
-    """The lowest range of *source*'s size, in the private block holding it, overlapping none taken."""
+def allocate_vpc(
+    source: IPv4Net,
+    taken: Iterable[IPv4Net],
+    preferred: IPv4Net | None = None,
+    reserved: Iterable[IPv4Net] = (),
+) -> IPv4Net:
+    """A range of *source*'s size overlapping none *taken*: *preferred* if free, else the lowest.
+
+    The lowest is looked for in the private block holding *source*, first also avoiding
+    *reserved* ranges (the catalog's ranges of other regions, kept free for them).
+    """
     taken = list(taken)
+    if preferred is not None and not any(preferred.overlaps(t) for t in taken):
+        return preferred
     block = next((b for b in _PRIVATE_BLOCKS if source.subnet_of(b)), None)
     if block is None:
         # A public range is the customer's own allocation; continue inside the source's /8.
         block = source.supernet(new_prefix=min(8, source.prefixlen))
-    for candidate in block.subnets(new_prefix=source.prefixlen):
-        if not any(candidate.overlaps(t) for t in taken):
-            return candidate
+    for avoid in (taken + list(reserved), taken):
+        for candidate in block.subnets(new_prefix=source.prefixlen):
+            if not any(candidate.overlaps(t) for t in avoid):
+                return candidate
     raise Refused(
         f"no free /{source.prefixlen} range is left in {block} next to the existing regions'",
         "free a range in an existing region's variables file, or give the source region a "

@@ -130,3 +130,21 @@ def test_region_paths_round_trip() -> None:
     assert region_of_file("infra/variables.yml") is None
     assert region_of_file("infra/api-vars.yml") is None
     assert region_of_file("infra/sub/eu-west-variables.yml") is None
+
+
+def test_vpc_allocation_takes_the_preferred_range_when_it_is_free() -> None:
+    taken = [N("10.10.0.0/16")]
+    assert allocate_vpc(N("10.10.0.0/16"), taken, preferred=N("10.30.0.0/16")) == N("10.30.0.0/16")
+
+
+def test_vpc_allocation_ignores_a_preferred_range_that_is_taken() -> None:
+    taken = [N("10.10.0.0/16"), N("10.30.0.0/17")]
+    assert allocate_vpc(N("10.10.0.0/16"), taken, preferred=N("10.30.0.0/16")) == N("10.0.0.0/16")
+
+
+def test_vpc_allocation_keeps_reserved_ranges_free_while_it_can() -> None:
+    taken = [N("10.10.0.0/16")]
+    reserved = [N("10.0.0.0/16"), N("10.1.0.0/16")]
+    assert allocate_vpc(N("10.10.0.0/16"), taken, reserved=reserved) == N("10.2.0.0/16")
+    full = [N("10.0.0.0/8")]
+    assert allocate_vpc(N("10.0.0.0/16"), [N("10.0.0.0/9")], reserved=full) == N("10.128.0.0/16")
