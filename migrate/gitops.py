@@ -1,0 +1,217 @@
+"""Git operations, run safely: never a hook, never a prompt, never a remote, never a forced ref.
+
+API
+---
+- ``git(repo, *args, input=None, check=True) -> str`` / ``git_bytes(...) -> bytes``: run git in
+  *repo* with ``-c core.hooksPath=/dev/null``, ``GIT_TERMINAL_PROMPT=0`` and
+  ``GIT_OPTIONAL_LOCKS=0`` (so even ``git status`` never rewrites the user's index); a failure
+  raises ``GitFailed`` (an unexpected error, with git's stderr).
+- ``toplevel(path)``, ``git_dir(repo)``, ``head_sha(repo)``, ``current_branch(repo)``,
+  ``branch_exists(repo, branch)``, ``is_shallow(repo)``.
+- ``ls_tree(repo, rev)`` -> ``{path: (mode, blob_sha)}`` and ``read_tree(repo, rev, prefix="")``
+  -> ``{path: bytes}`` (one ``cat-file --batch`` for all blobs); ``read_file(repo, rev, path)``
+  -> ``bytes | None``.
+- Safety checks, each raising ``migrate.errors.Refused(problem, fix)``: ``check_repo``,
+  ``check_has_commits``, ``check_no_operation_in_progress``, ``check_not_detached``,
+  ``check_clean``, ``check_not_shallow``, ``check_branch_free``; and
+  ``check_safe_to_start(repo, *, branch, need_history)`` running all of them in that order.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from migrate.errors import Refused
+
+SAFE_CONFIG = ("-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false")
+# Variables that would point git at another repository than the one we name.
+_REPO_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
+             "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE", "GIT_COMMON_DIR")
+
+
+class GitFailed(RuntimeError):
+    """A git command failed where it should not have (a bug or a broken environment)."""
+
+
+def git_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for every git process we start."""
+    env = {k: v for k, v in os.environ.items() if k not in _REPO_ENV}
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    env["GIT_OPTIONAL_LOCKS"] = "0"
+    env.setdefault("GIT_ASKPASS", "true")
+    if extra:
+        env.update(extra)
+    return env
+
+
+def git_bytes(repo: Path, *args: str, input: bytes | None = None, check: bool = True,
+              env: dict[str, str] | None = None) -> bytes:
+    """Run ``git -C repo args`` safely and return its stdout as bytes."""
+    cmd = ["git", *SAFE_CONFIG, "-C", str(repo), *args]
+    proc = subprocess.run(cmd, input=input, capture_output=True, env=git_env(env))
+    if check and proc.returncode != 0:
+        raise GitFailed(f"git {' '.join(args)} failed in {repo} (exit {proc.returncode}):\n"
+                        + proc.stderr.decode(errors="replace"))
+    return proc.stdout
+
+
+def git(repo: Path, *args: str, input: str | None = None, check: bool = True,
+        env: dict[str, str] | None = None) -> str:
+    """Run ``git -C repo args`` safely and return its stdout as text."""
+    data = git_bytes(repo, *args, input=None if input is None else input.encode(), check=check,
+                     env=env)
+    return data.decode("utf-8", errors="surrogateescape")
+
+
+def _ok(repo: Path, *args: str) -> bool:
+    cmd = ["git", *SAFE_CONFIG, "-C", str(repo), *args]
+    return subprocess.run(cmd, capture_output=True, env=git_env()).returncode == 0
+
+
+def toplevel(path: Path) -> Path:
+    """The root of the working tree containing *path*; refuses when there is none."""
+    check_repo(path)
+    return Path(git(path, "rev-parse", "--show-toplevel").strip())
+
+
+def git_dir(repo: Path) -> Path:
+    return Path(git(repo, "rev-parse", "--absolute-git-dir").strip())
+
+
+def head_sha(repo: Path) -> str:
+    return git(repo, "rev-parse", "--verify", "HEAD^{commit}").strip()
+
+
+def current_branch(repo: Path) -> str | None:
+    """The checked-out branch's short name, or None on a detached HEAD."""
+    out = git(repo, "symbolic-ref", "-q", "--short", "HEAD", check=False).strip()
+    return out or None
+
+
+def branch_exists(repo: Path, branch: str) -> bool:
+    return _ok(repo, "rev-parse", "--verify", "-q", f"refs/heads/{branch}")
+
+
+def is_shallow(repo: Path) -> bool:
+    return git(repo, "rev-parse", "--is-shallow-repository").strip() == "true"
+
+
+def ls_tree(repo: Path, rev: str) -> dict[str, tuple[str, str]]:
+    """Every file of *rev*'s tree: ``{path: (mode, blob_sha)}`` (symlinks and gitlinks too)."""
+    out = git_bytes(repo, "ls-tree", "-r", "-z", "--full-tree", rev)
+    files: dict[str, tuple[str, str]] = {}
+    for entry in out.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, path = entry.partition(b"\t")
+        mode, _kind, sha = meta.decode().split(" ")
+        files[path.decode("utf-8", errors="surrogateescape")] = (mode, sha)
+    return files
+
+
+def cat_blobs(repo: Path, shas: list[str]) -> list[bytes]:
+    """The contents of *shas*, read through one ``git cat-file --batch``."""
+    if not shas:
+        return []
+    out = git_bytes(repo, "cat-file", "--batch", input="".join(f"{s}\n" for s in shas).encode())
+    blobs, pos = [], 0
+    for _ in shas:
+        nl = out.index(b"\n", pos)
+        header = out[pos:nl].split(b" ")
+        size = int(header[2])
+        blobs.append(out[nl + 1:nl + 1 + size])
+        pos = nl + 1 + size + 1
+    return blobs
+
+
+def read_tree(repo: Path, rev: str, prefix: str = "") -> dict[str, bytes]:
+    """``{path: content}`` of every file of *rev* under *prefix* (``""``: the whole tree)."""
+    entries = {p: s for p, (m, s) in ls_tree(repo, rev).items()
+               if p.startswith(prefix) and m != "160000"}
+    return dict(zip(entries, cat_blobs(repo, list(entries.values()))))
+
+
+def read_file(repo: Path, rev: str, path: str) -> bytes | None:
+    """The content of *path* at *rev*, or None when it does not exist there."""
+    if not _ok(repo, "cat-file", "-e", f"{rev}:{path}"):
+        return None
+    return git_bytes(repo, "cat-file", "blob", f"{rev}:{path}")
+
+
+# ---- safety checks ------------------------------------------------------------------------
+
+def check_repo(path: Path) -> None:
+    """Refuse a path that is not a git working tree."""
+    if not path.exists():
+        raise Refused(f"{path} does not exist", "pass the path of a git repository")
+    if not _ok(path, "rev-parse", "--is-inside-work-tree"):
+        raise Refused(f"{path} is not a git working tree",
+                      "pass the path of a (non-bare) git repository, or run from inside one")
+
+
+def check_has_commits(repo: Path) -> None:
+    if not _ok(repo, "rev-parse", "--verify", "-q", "HEAD^{commit}"):
+        raise Refused(f"{repo} has no commits yet", "commit your files first, then run again")
+
+
+_IN_PROGRESS = {
+    "MERGE_HEAD": ("a merge", "finish it (git commit) or abort it (git merge --abort)"),
+    "rebase-merge": ("a rebase", "finish it (git rebase --continue) or abort it (git rebase --abort)"),
+    "rebase-apply": ("a rebase or am", "finish it or abort it (git rebase --abort / git am --abort)"),
+    "CHERRY_PICK_HEAD": ("a cherry-pick", "finish it or abort it (git cherry-pick --abort)"),
+    "REVERT_HEAD": ("a revert", "finish it or abort it (git revert --abort)"),
+    "BISECT_LOG": ("a bisect", "end it (git bisect reset)"),
+}
+
+
+def check_no_operation_in_progress(repo: Path) -> None:
+    gdir = git_dir(repo)
+    for name, (what, fix) in _IN_PROGRESS.items():
+        if (gdir / name).exists():
+            raise Refused(f"{repo} has {what} in progress", fix)
+
+
+def check_not_detached(repo: Path) -> None:
+    if current_branch(repo) is None:
+        raise Refused(f"{repo} is on a detached HEAD",
+                      "check out the branch to migrate (git switch <branch>), then run again")
+
+
+def check_clean(repo: Path) -> None:
+    """Refuse uncommitted changes and untracked files (ignored files are fine)."""
+    out = git(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all")
+    entries = [e for e in out.split("\0") if e]
+    if entries:
+        shown = ", ".join(e[3:] for e in entries[:5]) + (" ..." if len(entries) > 5 else "")
+        raise Refused(f"{repo} has uncommitted or untracked changes ({shown})",
+                      "commit them, or stash them (git stash -u), then run again")
+
+
+def check_not_shallow(repo: Path) -> None:
+    if is_shallow(repo):
+        raise Refused(f"{repo} is a shallow clone; its history is incomplete",
+                      "fetch the full history (git fetch --unshallow), or pass --no-history")
+
+
+def check_branch_free(repo: Path, branch: str) -> None:
+    """Refuse an invalid branch name or one that already exists (we never overwrite a ref)."""
+    if not _ok(repo, "check-ref-format", "--branch", branch):
+        raise Refused(f"{branch!r} is not a valid branch name", "pass --branch NAME with a valid name")
+    if branch_exists(repo, branch):
+        raise Refused(f"branch {branch} already exists in {repo}",
+                      f"pass --branch NAME to use another name, or delete it (git branch -D {branch})")
+
+
+def check_safe_to_start(repo: Path, *, branch: str | None, need_history: bool = False) -> None:
+    """All the starting-state checks a command that commits to *repo* needs."""
+    check_repo(repo)
+    check_has_commits(repo)
+    check_no_operation_in_progress(repo)
+    check_not_detached(repo)
+    check_clean(repo)
+    if need_history:
+        check_not_shallow(repo)
+    if branch is not None:
+        check_branch_free(repo, branch)

@@ -1,0 +1,172 @@
+"""Render plans for people (``--dry-run``) and for automation (``--json``).
+
+API
+---
+- ``render_text(plans, status)``: summary, one line per change, unified diffs of written files,
+  history steps, answer changes and notes. Bytes-safe: undecodable bytes are escaped, binary
+  files are named, not dumped; a CR before a newline is shown as ``␍`` (with a legend) so CRLF
+  is visible; a missing final newline is marked as diff does.
+- ``to_json(plans, status)``: a JSON-ready dict ``{command, status, repo, branch, changes,
+  history, notes, results}`` where ``results`` holds one dict per plan (a command that touches
+  two repositories has two) and the top-level ``repo``/``branch``/``changes``/``notes`` are the
+  first plan's. ``status`` is one of ``planned``, ``applied``, ``up-to-date``.
+- ``dumps(plans, status)``: ``to_json`` as a stable, indented string.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Literal
+
+from migrate.plan import FileDelete, FileMove, FileWrite, Plan
+
+Status = Literal["planned", "applied", "up-to-date"]
+CR_MARK = "\u240d"  # ␍
+
+
+def _as_list(plans: Plan | Sequence[Plan]) -> list[Plan]:
+    return [plans] if isinstance(plans, Plan) else list(plans)
+
+
+def _is_binary(data: bytes | None) -> bool:
+    return data is not None and b"\0" in data[:8192]
+
+
+def _lines(data: bytes | None) -> list[str]:
+    if not data:
+        return []
+    text = data.decode("utf-8", errors="backslashreplace")
+    return [line.replace("\r\n", CR_MARK + "\n") for line in text.splitlines(keepends=True)]
+
+
+def unified_diff(path: str, old: bytes | None, new: bytes | None) -> str:
+    """A unified diff of one file, ``/dev/null`` on the missing side; binary files are named."""
+    if _is_binary(old) or _is_binary(new):
+        return f"Binary file {path} differs\n"
+    a = f"a/{path}" if old is not None else "/dev/null"
+    b = f"b/{path}" if new is not None else "/dev/null"
+    out: list[str] = []
+    for line in difflib.unified_diff(_lines(old), _lines(new), a, b, lineterm="\n"):
+        if not line.endswith("\n"):
+            line += "\n\\ No newline at end of file\n"
+        out.append(line)
+    text = "".join(out)
+    if CR_MARK in text:
+        text += f"({CR_MARK} marks a CR: this file has CRLF line endings)\n"
+    return text
+
+
+def _change_line(change: object) -> str:
+    if isinstance(change, FileMove):
+        return f"  move    {change.src} -> {change.dst}"
+    if isinstance(change, FileDelete):
+        return f"  delete  {change.path}"
+    assert isinstance(change, FileWrite)
+    return f"  {change.kind:<7} {change.path}"
+
+
+def _where(plan: Plan) -> str:
+    if plan.creates_repo:
+        return f"new repository {plan.repo}"
+    return f"{plan.repo} on new branch {plan.branch}"
+
+
+def render_text(plans: Plan | Sequence[Plan], status: Status = "planned") -> str:
+    """The human plan: summary, changes, diffs, history steps, answers and notes."""
+    items = _as_list(plans)
+    out: list[str] = []
+    if all(p.is_empty for p in items):
+        first = items[0]
+        return f"repo-migrate {first.command}: already up to date; nothing to do ({first.repo})\n"
+    verb = "Plan" if status == "planned" else "Applied"
+    for plan in items:
+        n = len(plan.changes)
+        out.append(f"{verb} of repo-migrate {plan.command}: {_where(plan)}")
+        out.append(f"  {n} file change{'s' if n != 1 else ''}, {len(plan.history)} history step"
+                   f"{'s' if len(plan.history) != 1 else ''}")
+        if plan.history:
+            out.append("History:")
+            out.extend(f"  - {step.description}" for step in plan.history)
+        if plan.changes:
+            out.append("Changes:")
+            out.extend(_change_line(c) for c in plan.changes)
+        if plan.answers:
+            out.append("Copier answers:")
+            for a in plan.answers:
+                out.append(f"  {a.answers_file}: {a.key}: {a.old!r} -> {a.new!r}")
+        diffs = [unified_diff(c.path, c.old, c.new) for c in plan.changes if isinstance(c, FileWrite)]
+        if diffs:
+            out.append("Diffs:")
+            out.append("".join(diffs).rstrip("\n"))
+        provider = [n.text for n in plan.notes if n.audience == "provider"]
+        nexts = [n.text for n in plan.notes if n.audience == "next"]
+        if provider:
+            out.append("For the provider:")
+            out.extend(f"  - {t}" for t in provider)
+        if nexts:
+            out.append("Next steps:")
+            out.extend(f"  - {t}" for t in nexts)
+        out.append("")
+    if status == "planned":
+        out.append("Dry run: nothing was changed.")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _sha(data: bytes | None) -> str | None:
+    return None if data is None else hashlib.sha256(data).hexdigest()
+
+
+def _change_json(change: object) -> dict[str, object]:
+    if isinstance(change, FileMove):
+        return {"kind": "move", "src": change.src, "path": change.dst}
+    if isinstance(change, FileDelete):
+        return {"kind": "delete", "path": change.path, "old_sha256": _sha(change.old)}
+    assert isinstance(change, FileWrite)
+    return {
+        "kind": change.kind,
+        "path": change.path,
+        "old_sha256": _sha(change.old),
+        "new_sha256": _sha(change.new),
+        "diff": unified_diff(change.path, change.old, change.new),
+    }
+
+
+def _plan_json(plan: Plan) -> dict[str, object]:
+    return {
+        "repo": str(plan.repo),
+        "branch": plan.branch,
+        "creates_repo": plan.creates_repo,
+        "base": plan.base,
+        "changes": [_change_json(c) for c in plan.changes],
+        "history": [h.description for h in plan.history],
+        "answers": [
+            {"file": a.answers_file, "key": a.key, "old": a.old, "new": a.new} for a in plan.answers
+        ],
+        "notes": [{"audience": n.audience, "text": n.text} for n in plan.notes],
+        **{k: v for k, v in plan.extra},
+    }
+
+
+def to_json(plans: Plan | Sequence[Plan], status: Status) -> dict[str, object]:
+    """A JSON-ready dict of the plan(s) with their *status*."""
+    items = _as_list(plans)
+    results = [_plan_json(p) for p in items]
+    first = results[0]
+    return {
+        "command": items[0].command,
+        "status": status,
+        "repo": first["repo"],
+        "branch": first["branch"],
+        "changes": first["changes"],
+        "history": [h for r in results for h in r["history"]],  # type: ignore[attr-defined]
+        "notes": [n for r in results for n in r["notes"]],  # type: ignore[attr-defined]
+        "results": results,
+    }
+
+
+def dumps(plans: Plan | Sequence[Plan], status: Status) -> str:
+    """``to_json`` as indented JSON text with a final newline."""
+    return json.dumps(to_json(plans, status), indent=2, default=str) + "\n"
