@@ -159,7 +159,18 @@ def _suggest(text: str) -> str | None:
         except _Refusal as ref:
             if ref.escape_at is None:
                 return None
-            text = text[: ref.escape_at] + "\\" + text[ref.escape_at :]
+            start = ref.escape_at
+            # In a run such as '++' the user almost surely meant literal characters: escape all.
+            while text[ref.escape_at] in "?+" and start > 0 and text[start - 1] in "?+" and (
+                start < 2 or text[start - 2] != "\\"
+            ):
+                start -= 1
+            end = ref.escape_at + 1
+            while text[ref.escape_at] in "?+" and end < len(text) and text[end] in "?+":
+                end += 1
+            run = text[start:end]
+            escaped = "".join("\\" + c for c in run) if run[-1] in "?+" else "\\" + run
+            text = text[:start] + escaped + text[end:]
     return None
 
 
@@ -175,14 +186,14 @@ def compile_pattern(text: str) -> Pattern:
     except _Refusal as ref:
         suggestion = _suggest(text)
         if suggestion is not None and suggestion != text:
-            fix = f"escape the literal character(s) with '\\': {suggestion!r}"
+            fix = f"escape literal characters with '\\': write '{suggestion}' (in YAML single quotes)"
         else:
             fix = (
                 "rewrite the pattern per GitHub's filter pattern cheat sheet "
                 "(*, **, ? and + after a character, [a-z0-9] classes, \\ escapes, leading !)"
             )
         raise InvalidPattern(
-            f"invalid filter pattern {text!r} (position {ref.pos}): {ref.why}; "
+            f"invalid filter pattern {text!r} (character {ref.pos + 1}): {ref.why}; "
             "GitHub refuses a workflow with this pattern",
             fix,
         ) from None

@@ -173,25 +173,26 @@ def test_match(pattern: str, name: str) -> None:
 
 # Patterns GitHub refuses (it refuses the whole workflow): (pattern, words in the problem, fix).
 INVALID = [
-    ("apis/c++/**", "'+' after '+'", "'apis/c+\\\\+/**'"),
-    ("+", "'+' at the start", "'\\\\+'"),
-    ("?foo", "'?' at the start", "'\\\\?foo'"),
-    ("*+", "'+' after '*'", "'*\\\\+'"),
-    ("**?", "'?' after '*'", "'**\\\\?'"),
-    ("a?+", "'+' after '?'", "'a?\\\\+'"),
-    ("!+a", "'+' after '!'", "'!\\\\+a'"),
-    ("c++", "'+' after '+'", "'c+\\\\+'"),
+    ("apis/c++/**", "'+' after '+'", r"write 'apis/c\+\+/**'"),
+    ("+", "'+' at the start", r"write '\+'"),
+    ("?foo", "'?' at the start", r"write '\?foo'"),
+    ("*+", "'+' after '*'", r"write '*\+'"),
+    ("**?", "'?' after '*'", r"write '**\?'"),
+    ("a?+", "'+' after '?'", r"write 'a\?\+'"),
+    ("!+a", "'+' after '!'", r"write '!\+a'"),
+    ("c++", "'+' after '+'", r"write 'c\+\+'"),
+    ("a+++b", "'+' after '+'", r"write 'a\+\+\+b'"),
     ("", "empty pattern", "cheat sheet"),
     ("!", "'!' negates nothing", "cheat sheet"),
     ("[]", "empty character class", "cheat sheet"),
-    ("v[0-9", "'[' has no closing ']'", "'v\\\\[0-9'"),
+    ("v[0-9", "'[' has no closing ']'", r"write 'v\[0-9'"),
     ("[a-]", "has no end", "cheat sheet"),
     ("[z-a]", "runs backwards", "cheat sheet"),
     ("[a-Z]", "not within a-z, A-Z or 0-9", "cheat sheet"),
     ("[0-z]", "not within a-z, A-Z or 0-9", "cheat sheet"),
     ("[._]", "hold only letters and digits", "cheat sheet"),
     ("[^a]", "hold only letters and digits", "cheat sheet"),
-    ("foo\\", "escapes nothing", "'foo\\\\\\\\'"),
+    ("foo\\", "escapes nothing", r"write 'foo\\'"),
     ("a\nb", "line break", "cheat sheet"),
 ]
 
@@ -205,16 +206,18 @@ def test_invalid_pattern_is_refused_with_problem_and_fix(
     assert problem in info.value.problem
     assert "GitHub refuses a workflow with this pattern" in info.value.problem
     assert info.value.fix is not None and fix in info.value.fix
+    if "write '" in info.value.fix:  # the suggested pattern must itself be accepted
+        validate_pattern(info.value.fix.split("write '", 1)[1].rsplit("' (in YAML", 1)[0])
 
 
 def test_invalid_pattern_message_names_pattern_and_position() -> None:
     with pytest.raises(InvalidPattern) as info:
         validate_pattern("apis/c++/**")
     assert str(info.value) == (
-        "invalid filter pattern 'apis/c++/**' (position 7): '+' after '+' has no preceding "
+        "invalid filter pattern 'apis/c++/**' (character 8): '+' after '+' has no preceding "
         "character to repeat ('+' means one or more of the preceding character); GitHub "
         "refuses a workflow with this pattern\n"
-        "  fix: escape the literal character(s) with '\\': 'apis/c+\\\\+/**'"
+        "  fix: escape literal characters with '\\': write 'apis/c\\+\\+/**' (in YAML single quotes)"
     )
 
 
