@@ -1,0 +1,282 @@
+"""Does a workflow run for an event? GitHub's trigger rules, with the filter and pattern that decided.
+
+Rules (GitHub docs, "Workflow syntax": on.push.<branches|tags>, on.<push|pull_request>.paths):
+- ``on`` is a string, a list of event names, or a mapping whose values may be null.
+- ``branches``/``tags``/``paths`` (or their ``-ignore`` twins) combine with AND. With only tag
+  filters a branch push does not run, and with only branch filters a tag push does not run.
+- Path filters are not evaluated for tag pushes. With more than 1,000 commits pushed the
+  workflow always runs; otherwise only the first 300 changed files count, and an empty diff
+  does not run a path-filtered workflow.
+- ``paths`` runs when any counted file is included; ``paths-ignore`` skips only when all are
+  ignored. Within a list the last matching pattern decides (``!`` negates).
+- An invalid pattern, or a filter next to its ``-ignore`` twin, makes GitHub refuse the whole
+  workflow: it never runs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from migrate.errors import InvalidPattern, Refused
+from migrate.filters import Pattern, compile_patterns, deciding_pattern
+
+MAX_COMMITS = 1000  # more pushed commits than this: GitHub skips the diff and always runs
+MAX_FILES = 300  # GitHub's diff for path filters is cut at this many files
+
+_PATH_EVENTS = ("push", "pull_request", "pull_request_target")
+_FILTER_KEYS = ("branches", "branches-ignore", "tags", "tags-ignore", "paths", "paths-ignore")
+
+
+@dataclass(frozen=True)
+class Event:
+    """What happened: the event name, the full ref, the changed files and the commits pushed."""
+
+    name: str = "push"
+    ref: str = "refs/heads/main"  # for pull_request: the base branch
+    changed: tuple[str, ...] = ()  # in the order GitHub lists them (git diff --name-only)
+    commit_count: int = 1
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether a workflow runs, why in words, and which filter and pattern decided."""
+
+    runs: bool
+    reason: str
+    filter: str | None = None  # e.g. "on.push.paths"
+    pattern: str | None = None  # the pattern text that decided, when one did
+    error: str | None = None  # why GitHub refuses the workflow (it never runs)
+    fix: str | None = None  # how to fix that error
+
+
+class _WorkflowLoader(yaml.SafeLoader):
+    """YAML 1.2 booleans only, so a bare ``on`` (or yes/no/off) stays a string, as GitHub reads it."""
+
+
+_WorkflowLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_WorkflowLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+def load_workflow(text: str) -> Any:
+    """Parse a workflow file's text; ``on`` stays the string "on" (PyYAML's default reads True)."""
+    try:
+        return yaml.load(text, Loader=_WorkflowLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise Refused(
+            f"the workflow is not valid YAML: {exc}".replace("\n", " "),
+            "fix the YAML syntax (GitHub refuses a workflow it cannot parse)",
+        ) from None
+
+
+def _events(on: Any) -> dict[str, Any]:
+    """Normalise the three forms of ``on`` to {event name: its configuration or None}."""
+    if isinstance(on, str):
+        return {on: None}
+    if isinstance(on, list):
+        if not all(isinstance(e, str) for e in on):
+            raise Refused("'on' lists something that is not an event name", "list event names only")
+        return {e: None for e in on}
+    if isinstance(on, Mapping):
+        if not all(isinstance(k, str) for k in on):
+            raise Refused("'on' has a key that is not an event name", "quote the event names")
+        return dict(on)
+    raise Refused(
+        "the workflow has no 'on' key" if on is None else f"'on' is a {type(on).__name__}",
+        "give 'on' an event name, a list of event names, or a mapping of events",
+    )
+
+
+def _patterns(config: Mapping[str, Any], event: str, key: str) -> tuple[Pattern, ...] | None:
+    """The compiled patterns of ``on.<event>.<key>``, or None if that filter is absent."""
+    if key not in config:
+        return None
+    value = config[key]
+    where = f"on.{event}.{key}"
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise Refused(
+            f"{where} must be a pattern or a non-empty list of patterns",
+            f"write {where} as a list of quoted patterns",
+        )
+    try:
+        return compile_patterns(value)
+    except InvalidPattern as exc:
+        raise InvalidPattern(f"{where}: {exc.problem}", exc.fix) from None
+
+
+def check_workflow(on: Any) -> dict[str, Any]:
+    """Validate ``on`` as GitHub does before it runs anything; return the events mapping."""
+    events = _events(on)
+    for name, config in events.items():
+        if config is None or not isinstance(config, Mapping):
+            if name in _PATH_EVENTS and config is not None:
+                raise Refused(
+                    f"on.{name} must be empty or a mapping, not a {type(config).__name__}",
+                    f"write on.{name} as a mapping (branches:, paths:, ...) or leave it empty",
+                )
+            continue
+        for key in _FILTER_KEYS:
+            _patterns(config, name, key)
+        for key in ("branches", "tags", "paths"):
+            if key in config and f"{key}-ignore" in config:
+                raise Refused(
+                    f"on.{name} has both {key} and {key}-ignore, which GitHub refuses",
+                    f"keep one: use {key} with '!' patterns to both include and exclude",
+                )
+    return events
+
+
+def _list_match(
+    patterns: Sequence[Pattern], where: str, kind: str, name: str, ignore: bool
+) -> tuple[bool, str, str | None]:
+    """Apply one ref filter; return (passes, reason, deciding pattern text)."""
+    decider = deciding_pattern(patterns, name)
+    what = f"{kind} '{name}'"
+    if not ignore:
+        if decider is None:
+            return False, f"{what} matched no pattern in {where}", None
+        if decider.negated:
+            return False, f"{what} excluded by {where} '{decider.text}'", decider.text
+        return True, f"{what} matched {where} '{decider.text}'", decider.text
+    if decider is None:
+        return True, f"{what} matched no pattern in {where}", None
+    if decider.negated:
+        return True, f"{what} re-included by {where} '{decider.text}'", decider.text
+    return False, f"{what} ignored by {where} '{decider.text}'", decider.text
+
+
+def _ref_filter(
+    config: Mapping[str, Any], event: Event
+) -> tuple[bool, str | None, str | None, str | None]:
+    """The branch/tag filters; return (passes, reason or None if none applies, filter, pattern)."""
+    ev = event.name
+    is_tag = event.ref.startswith("refs/tags/")
+    name = event.ref.split("/", 2)[2]
+    kind = "tag" if is_tag else ("base branch" if ev != "push" else "branch")
+    mine = ("tags", "tags-ignore") if is_tag else ("branches", "branches-ignore")
+    other = ("branches", "branches-ignore") if is_tag else ("tags", "tags-ignore")
+    if ev != "push":
+        other = ()  # pull_request filters base branches only; it has no tag filters
+    for key in mine:
+        patterns = _patterns(config, ev, key)
+        if patterns is not None:
+            where = f"on.{ev}.{key}"
+            ok, why, pat = _list_match(patterns, where, kind, name, key.endswith("ignore"))
+            return ok, why, where, pat
+    present = [k for k in other if k in config]
+    if present:
+        where = f"on.{ev}.{present[0]}"
+        return (
+            False,
+            f"on.{ev} has only {'branch' if is_tag else 'tag'} filters ({present[0]}); "
+            f"a {'tag' if is_tag else 'branch'} push does not run it",
+            where,
+            None,
+        )
+    return True, None, None, None
+
+
+def _path_filter(
+    config: Mapping[str, Any], event: Event
+) -> tuple[bool, str | None, str | None, str | None]:
+    """The path filters; return (passes, reason or None if none applies, filter, pattern)."""
+    ev = event.name
+    key = "paths" if "paths" in config else "paths-ignore" if "paths-ignore" in config else None
+    if key is None:
+        return True, None, None, None
+    where = f"on.{ev}.{key}"
+    if ev == "push" and event.ref.startswith("refs/tags/"):
+        return True, f"path filters are not evaluated for tag pushes ({where} skipped)", None, None
+    if ev == "push" and event.commit_count > MAX_COMMITS:
+        return (
+            True,
+            f"more than {MAX_COMMITS:,} commits pushed ({event.commit_count:,}): "
+            f"GitHub always runs, {where} is not evaluated",
+            where,
+            None,
+        )
+    patterns = _patterns(config, ev, key)
+    assert patterns is not None
+    files = event.changed[:MAX_FILES]
+    cap = (
+        f"; only the first {MAX_FILES} of {len(event.changed)} changed files count"
+        if len(event.changed) > MAX_FILES
+        else ""
+    )
+    if not files:
+        return False, f"no changed files: GitHub does not run a workflow with {where}", where, None
+    deciders = [(f, deciding_pattern(patterns, f)) for f in files]
+    if key == "paths":
+        for f, d in deciders:
+            if d is not None and not d.negated:
+                return True, f"'{f}' matched {where} '{d.text}'{cap}", where, d.text
+        f, d = deciders[0]
+        first = f"'{f}' matched no pattern" if d is None else f"'{f}' excluded by '{d.text}'"
+        count = f"{len(files)} changed file{'s' if len(files) != 1 else ''}"
+        return False, f"no changed file matched {where} ({count}; first: {first}){cap}", where, (
+            d.text if d else None
+        )
+    for f, d in deciders:
+        if d is None or d.negated:
+            how = "matched no pattern in" if d is None else f"re-included by '{d.text}' in"
+            return True, f"'{f}' {how} {where}{cap}", where, d.text if d else None
+    f, d = deciders[0]
+    assert d is not None
+    count = f"{len(files)} changed file{'s' if len(files) != 1 else ''}"
+    return False, f"all {count} ignored by {where} (first: '{f}' by '{d.text}'){cap}", where, d.text
+
+
+def decide(on: Any, event: Event) -> Decision:
+    """Decide whether a workflow whose parsed ``on`` value is *on* runs for *event*, and why."""
+    check_event(event)
+    try:
+        events = check_workflow(on)
+    except Refused as exc:
+        return Decision(False, f"invalid workflow: {exc.problem}", error=exc.problem, fix=exc.fix)
+    if event.name not in events:
+        listed = ", ".join(events) or "none"
+        return Decision(False, f"{event.name} is not among its events ({listed})")
+    config = events[event.name]
+    if event.name not in _PATH_EVENTS or not isinstance(config, Mapping) or not (
+        set(config) & set(_FILTER_KEYS)
+    ):
+        return Decision(True, f"on.{event.name} has no branch, tag or path filters")
+    parts: list[str] = []
+    decided: tuple[str | None, str | None] = (None, None)
+    for check in (_ref_filter, _path_filter):
+        ok, why, where, pat = check(config, event)
+        if why is not None:
+            parts.append(why)
+            if where is not None:
+                decided = (where, pat)
+        if not ok:
+            return Decision(False, why or "", filter=where, pattern=pat)
+    return Decision(True, "; ".join(parts), filter=decided[0], pattern=decided[1])
+
+
+def check_event(event: Event) -> None:
+    """Refuse an event GitHub could not send: a push or pull_request ref must be a full ref."""
+    if event.name not in _PATH_EVENTS:
+        return
+    if event.name == "push" and event.ref.startswith(("refs/heads/", "refs/tags/")):
+        return
+    if event.ref.startswith("refs/heads/"):
+        return
+    want = "refs/heads/<branch> or refs/tags/<tag>" if event.name == "push" else "refs/heads/<base>"
+    raise Refused(
+        f"ref {event.ref!r} is not a full {event.name} ref",
+        f"pass a full ref: {want} (e.g. refs/heads/main)",
+    )
