@@ -14,7 +14,9 @@ API
   ``verify(scratch_dir)`` (it raises ``migrate.errors.VerificationFailed`` to stop), then fetch
   the commit into *repo* and create ``refs/heads/<plan.branch>`` with ``git update-ref REF SHA ""``
   (creation only: an existing branch is never overwritten). Returns None when the plan turns out
-  to change nothing.
+  to change nothing. It is ``prepare_branch`` (context manager yielding ``Prepared(work,
+  commit)`` or None) followed by ``publish_branch(repo, plan, prepared)``, for commands that
+  must verify several results together before publishing any.
 - ``create_repository(dest, plan, *, verify=None, initial_branch="main") -> Published``: a new
   repository at *dest* holding ``plan.changes`` in one commit, committed and clean.
 - Building blocks for commands with their own history work: ``check_destination(dest)``,
@@ -191,15 +193,23 @@ def create_branch(repo: Path, branch: str, commit: str, reason: str) -> None:
                       f"pass --branch NAME to use another name, or delete it (git branch -D {branch})")
 
 
-def apply_to_branch(repo: Path, plan: Plan, *, verify: Verify | None = None) -> Published | None:
-    """Apply *plan* to *repo* as a commit on the new branch ``plan.branch``; publish last."""
-    if plan.branch is None:
-        raise ValueError("apply_to_branch needs a plan with a branch; use create_repository")
+@dataclass(frozen=True)
+class Prepared:
+    """A result committed in a scratch clone (*work*) and verified, not yet published."""
+
+    work: Path
+    commit: str
+
+
+@contextmanager
+def prepare_branch(repo: Path, plan: Plan, *, verify: Verify | None = None
+                   ) -> Iterator[Prepared | None]:
+    """Commit *plan* in a scratch clone of *repo* and verify it; yields None if nothing changes."""
     base = plan.base or gitops.head_sha(repo)
-    gitops.check_branch_free(repo, plan.branch)
     kill_point("before-scratch")
     with scratch_dir() as scratch:
         work = scratch / "work"
+        # --shared: the scratch borrows the user's objects through alternates, copying none.
         gitops.git(repo, "clone", "-q", "--shared", "--no-checkout", "--no-tags", str(repo),
                    str(work))
         gitops.git(work, "checkout", "-q", "--detach", base)
@@ -207,15 +217,33 @@ def apply_to_branch(repo: Path, plan: Plan, *, verify: Verify | None = None) -> 
         write_changes(work, plan.changes)
         commit = commit_all(work, plan.commit_message, ident_from=repo)
         if commit is None:
-            return None
+            yield None
+            return
         kill_point("after-commit")
         if verify is not None:
             verify(work)
         kill_point("after-verify")
-        fetch_commit(repo, work, commit)
-        kill_point("after-fetch")
-        create_branch(repo, plan.branch, commit, f"repo-migrate {plan.command}")
-    return Published(repo, plan.branch, commit)
+        yield Prepared(work, commit)
+
+
+def publish_branch(repo: Path, plan: Plan, prepared: Prepared) -> Published:
+    """Fetch the prepared commit into *repo* and create ``plan.branch`` there (creation only)."""
+    assert plan.branch is not None
+    fetch_commit(repo, prepared.work, prepared.commit)
+    kill_point("after-fetch")
+    create_branch(repo, plan.branch, prepared.commit, f"repo-migrate {plan.command}")
+    return Published(repo, plan.branch, prepared.commit)
+
+
+def apply_to_branch(repo: Path, plan: Plan, *, verify: Verify | None = None) -> Published | None:
+    """Apply *plan* to *repo* as a commit on the new branch ``plan.branch``; publish last."""
+    if plan.branch is None:
+        raise ValueError("apply_to_branch needs a plan with a branch; use create_repository")
+    gitops.check_branch_free(repo, plan.branch)
+    with prepare_branch(repo, plan, verify=verify) as prepared:
+        if prepared is None:
+            return None
+        return publish_branch(repo, plan, prepared)
 
 
 def create_repository(dest: Path, plan: Plan, *, verify: Verify | None = None,
