@@ -1,1 +1,57 @@
 """CLI of `repo-migrate explain` (registered on import)."""
+
+from __future__ import annotations
+
+import enum
+import json
+from pathlib import Path
+
+import typer
+
+from migrate.cli import app
+from migrate.commands.explain import ExplainSettings, explain, format_table
+
+
+class _EventName(str, enum.Enum):
+    push = "push"
+    pull_request = "pull_request"
+    workflow_dispatch = "workflow_dispatch"
+
+
+@app.command("explain")
+def explain_command(
+    repo: Path = typer.Option(Path("."), "--repo", help="The repository (default: here)."),
+    event: _EventName = typer.Option(_EventName.push, "--event", help="The event to evaluate."),
+    ref: str | None = typer.Option(
+        None,
+        "--ref",
+        help="Full ref: refs/heads/<branch> or refs/tags/<tag>; for pull_request the base "
+        "branch (default: the current branch, else refs/heads/main).",
+    ),
+    changed: list[str] = typer.Option(
+        [], "--changed", metavar="PATH", help="A changed file (repeat for several)."
+    ),
+    commits: str | None = typer.Option(
+        None,
+        "--commits",
+        metavar="A..B",
+        help="Take the changed files from git, as GitHub does: two-dot diff for a push, "
+        "three-dot (from the merge base) for a pull_request.",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Show which workflows in .github/workflows would run for a change, and why.
+
+    Exit code 3 (after the report) when a workflow is invalid: GitHub refuses it, so it never
+    runs; the report marks it ERROR (JSON: "runs": false and an "error" field).
+    """
+    result = explain(
+        ExplainSettings(
+            repo=repo, event=event.value, ref=ref, changed=tuple(changed), commits=commits
+        )
+    )
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), indent=2))
+    else:
+        typer.echo(format_table(result), nl=False)
+    result.check_valid()
