@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from migrate.cli import main
-from migrate.commands.explain import workflows_run_for
+from migrate.commands.explain import check_trigger_routing, trigger_routing, workflows_run_for
+from migrate.errors import VerificationFailed
 from tests.helpers import build_file_tree, commit_all, git, make_repo, repo_state
 
 TRIGGER = """\
@@ -365,3 +366,39 @@ def test_directory_without_workflows(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert code == 0 and json.loads(out)["workflows"] == []
     _, out, _ = cli(capsys, "--repo", str(tmp_path))
     assert out == "push refs/heads/main, 0 changed files\nno workflow files in .github/workflows\n"
+
+
+# ---- the post-condition API used by migrations -------------------------------------------------
+
+
+def _region_workflow(paths: str) -> str:
+    return f"on:\n  push:\n    branches: [main]\n    paths: [{paths}]\njobs: {{}}\n"
+
+
+def test_trigger_routing_and_its_check(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "regions", {
+        ".github/workflows/trigger-infra-eu-west.yml": _region_workflow("infra/eu-west-variables.yml"),
+        ".github/workflows/trigger-infra-us-east.yml": _region_workflow("infra/us-east-variables.yml"),
+        ".github/workflows/ci.yml": CI,  # not a trigger workflow: not counted
+    })
+    files = ["infra/eu-west-variables.yml", "infra/us-east-variables.yml", "app/main.py"]
+    assert trigger_routing(repo, files) == {
+        "infra/eu-west-variables.yml": [".github/workflows/trigger-infra-eu-west.yml"],
+        "infra/us-east-variables.yml": [".github/workflows/trigger-infra-us-east.yml"],
+        "app/main.py": [],
+    }
+    check_trigger_routing(repo, files[:2])
+    # A region workflow widened to infra/** now also fires for the other region.
+    build_file_tree(repo, {".github/workflows/trigger-infra-eu-west.yml": _region_workflow("'infra/**'")})
+    with pytest.raises(VerificationFailed) as info:
+        check_trigger_routing(repo, files)
+    assert info.value.problem == (
+        "infra changes no longer reach exactly one trigger workflow per variables file: "
+        "a change to infra/us-east-variables.yml runs 2 trigger workflows "
+        "(.github/workflows/trigger-infra-eu-west.yml, .github/workflows/trigger-infra-us-east.yml), "
+        "not exactly one; a change to app/main.py runs 0 trigger workflows, not exactly one"
+    )
+    build_file_tree(repo, {".github/workflows/trigger-infra-eu-west.yml": _region_workflow("'c++'")})
+    with pytest.raises(VerificationFailed, match=r"trigger-infra-eu-west.yml is invalid: on.push.paths: "
+                       r"invalid filter pattern 'c\+\+'"):
+        check_trigger_routing(repo, files[1:2])

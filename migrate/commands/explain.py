@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from migrate import gitops
-from migrate.errors import Refused
+from migrate.errors import Refused, VerificationFailed
 from migrate.events import MAX_FILES, Decision, Event, check_event, decide, load_workflow
 
 WORKFLOWS_DIR = ".github/workflows"
+TRIGGER_PREFIX = "trigger-infra"  # trigger-infra.yml, trigger-infra-<region>.yml
 EVENTS = ("push", "pull_request", "workflow_dispatch")
 
 
@@ -158,22 +159,43 @@ def _workflow_texts(repo: Path, rev: str | None) -> dict[str, bytes]:
     }
 
 
-def decide_file(data: bytes, event: Event) -> Decision:
-    """The decision for one workflow file's bytes (a file GitHub cannot read is an error)."""
+@dataclass(frozen=True)
+class Workflow:
+    """One workflow file as GitHub reads it: its ``on`` value, or why GitHub cannot read it."""
+
+    file: str
+    on: Any = None
+    unreadable: Decision | None = None
+
+    def decide(self, event: Event) -> Decision:
+        """Whether this workflow runs for *event*, and why."""
+        return self.unreadable or decide(self.on, event)
+
+
+def parse_workflow(file: str, data: bytes) -> Workflow:
+    """Parse one workflow file's bytes (a file GitHub cannot read becomes an error decision)."""
+
+    def bad(problem: str, fix: str | None) -> Workflow:
+        return Workflow(file, unreadable=Decision(
+            False, f"invalid workflow: {problem}", error=problem, fix=fix))
+
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        problem = "the workflow is not UTF-8 text"
-        return Decision(False, f"invalid workflow: {problem}", error=problem, fix="save it as UTF-8")
+        return bad("the workflow is not UTF-8 text", "save it as UTF-8")
     try:
         doc = load_workflow(text)
     except Refused as exc:
-        return Decision(False, f"invalid workflow: {exc.problem}", error=exc.problem, fix=exc.fix)
+        return bad(exc.problem, exc.fix)
     if not isinstance(doc, dict):
-        problem = "the workflow is not a YAML mapping"
-        fix = "write the workflow as a mapping with 'on' and 'jobs' keys"
-        return Decision(False, f"invalid workflow: {problem}", error=problem, fix=fix)
-    return decide(doc.get("on"), event)
+        return bad("the workflow is not a YAML mapping",
+                   "write the workflow as a mapping with 'on' and 'jobs' keys")
+    return Workflow(file, on=doc.get("on"))
+
+
+def read_workflows(repo: Path, rev: str | None = None) -> tuple[Workflow, ...]:
+    """The workflows of *repo*'s working tree (or of commit *rev*), sorted by file name."""
+    return tuple(parse_workflow(path, data) for path, data in _workflow_texts(repo, rev).items())
 
 
 def explain(settings: ExplainSettings) -> ExplainResult:
@@ -208,10 +230,7 @@ def explain(settings: ExplainSettings) -> ExplainResult:
         commit_count=count,
     )
     check_event(event)
-    results = tuple(
-        WorkflowResult(path, decide_file(data, event))
-        for path, data in _workflow_texts(repo, rev).items()
-    )
+    results = tuple(WorkflowResult(w.file, w.decide(event)) for w in read_workflows(repo, rev))
     return ExplainResult(event=event, commits=settings.commits, workflows=results)
 
 
@@ -224,6 +243,44 @@ def workflows_run_for(
     """The workflow files of *repo_dir*'s working tree that run for *changed* (a post-condition API)."""
     result = explain(ExplainSettings(repo=Path(repo_dir), event=event, ref=ref, changed=tuple(changed)))
     return result.running
+
+
+def trigger_routing(
+    repo_dir: Path, files: list[str] | tuple[str, ...], ref: str = "refs/heads/main"
+) -> dict[str, list[str]]:
+    """For each file pushed alone to *ref*: the trigger workflows (trigger-infra*) that run."""
+    workflows = [
+        w for w in read_workflows(Path(repo_dir))
+        if w.file.startswith(f"{WORKFLOWS_DIR}/{TRIGGER_PREFIX}")
+    ]
+    return {
+        f: [w.file for w in workflows if w.decide(Event("push", ref, (f,))).runs] for f in files
+    }
+
+
+def check_trigger_routing(
+    repo_dir: Path, variables_files: list[str] | tuple[str, ...], ref: str = "refs/heads/main"
+) -> None:
+    """Post-condition: a push changing each variables file alone runs exactly one trigger workflow.
+
+    Raises VerificationFailed naming every file that reaches none or several, and every
+    workflow GitHub would refuse.
+    """
+    invalid = [w for w in read_workflows(Path(repo_dir)) if w.decide(Event("push", ref)).error]
+    problems = [f"{w.file} is invalid: {w.decide(Event('push', ref)).error}" for w in invalid]
+    for path, running in trigger_routing(repo_dir, variables_files, ref).items():
+        if len(running) != 1:
+            problems.append(
+                f"a change to {path} runs {len(running)} trigger workflows"
+                + (f" ({', '.join(running)})" if running else "")
+                + ", not exactly one"
+            )
+    if problems:
+        raise VerificationFailed(
+            "infra changes no longer reach exactly one trigger workflow per variables file: "
+            + "; ".join(problems),
+            "check the trigger workflows' on.push.paths (repo-migrate explain --changed <file>)",
+        )
 
 
 def format_table(result: ExplainResult) -> str:
@@ -258,10 +315,14 @@ def format_table(result: ExplainResult) -> str:
 __all__ = [
     "ExplainResult",
     "ExplainSettings",
+    "Workflow",
     "WorkflowResult",
     "changed_files",
-    "decide_file",
+    "check_trigger_routing",
     "explain",
     "format_table",
+    "parse_workflow",
+    "read_workflows",
+    "trigger_routing",
     "workflows_run_for",
 ]
