@@ -18,7 +18,15 @@ class _EventName(str, enum.Enum):
     workflow_dispatch = "workflow_dispatch"
 
 
-@app.command("explain")
+@app.command(
+    "explain",
+    help=(
+        "Show which workflows in .github/workflows would run for a change, and why.\n\n"
+        "Exit code 3 (after the full report) when a workflow is invalid: GitHub refuses such "
+        'a workflow, so it never runs; the report marks it ERROR (JSON: "runs": false with '
+        '"error" and "fix").'
+    ),
+)
 def explain_command(
     repo: Path = typer.Option(Path("."), "--repo", help="The repository (default: here)."),
     event: _EventName = typer.Option(_EventName.push, "--event", help="The event to evaluate."),
@@ -40,11 +48,7 @@ def explain_command(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
-    """Show which workflows in .github/workflows would run for a change, and why.
-
-    Exit code 3 (after the report) when a workflow is invalid: GitHub refuses it, so it never
-    runs; the report marks it ERROR (JSON: "runs": false and an "error" field).
-    """
+    """Explain which workflows run for a change (options into settings, then the core)."""
     result = explain(
         ExplainSettings(
             repo=repo, event=event.value, ref=ref, changed=tuple(changed), commits=commits
