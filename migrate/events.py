@@ -139,6 +139,16 @@ def check_workflow(on: Any) -> dict[str, Any]:
     return events
 
 
+def _no_positive(patterns: Sequence[Pattern]) -> str:
+    """A hint when a filter holds only '!' patterns: it can never include anything."""
+    if any(not p.negated for p in patterns):
+        return ""
+    return (
+        "; it has only '!' patterns, so it never includes anything (GitHub requires a "
+        "positive pattern; use the -ignore filter to only exclude)"
+    )
+
+
 def _list_match(
     patterns: Sequence[Pattern], where: str, kind: str, name: str, ignore: bool
 ) -> tuple[bool, str, str | None]:
@@ -147,9 +157,13 @@ def _list_match(
     what = f"{kind} '{name}'"
     if not ignore:
         if decider is None:
-            return False, f"{what} matched no pattern in {where}", None
+            return False, f"{what} matched no pattern in {where}{_no_positive(patterns)}", None
         if decider.negated:
-            return False, f"{what} excluded by {where} '{decider.text}'", decider.text
+            return (
+                False,
+                f"{what} excluded by {where} '{decider.text}'{_no_positive(patterns)}",
+                decider.text,
+            )
         return True, f"{what} matched {where} '{decider.text}'", decider.text
     if decider is None:
         return True, f"{what} matched no pattern in {where}", None
@@ -226,9 +240,8 @@ def _path_filter(
         f, d = deciders[0]
         first = f"'{f}' matched no pattern" if d is None else f"'{f}' excluded by '{d.text}'"
         count = f"{len(files)} changed file{'s' if len(files) != 1 else ''}"
-        return False, f"no changed file matched {where} ({count}; first: {first}){cap}", where, (
-            d.text if d else None
-        )
+        why = f"no changed file matched {where} ({count}; first: {first}){cap}"
+        return False, why + _no_positive(patterns), where, d.text if d else None
     for f, d in deciders:
         if d is None or d.negated:
             how = "matched no pattern in" if d is None else f"re-included by '{d.text}' in"

@@ -222,3 +222,65 @@ def test_load_workflow_refuses_broken_yaml_with_a_fix() -> None:
         load_workflow("on: [push\n")
     assert info.value.problem.startswith("the workflow is not valid YAML: ")
     assert info.value.fix == "fix the YAML syntax (GitHub refuses a workflow it cannot parse)"
+
+
+# The documentation's trigger examples ("Workflow syntax": on.push.<branches|tags>,
+# on.pull_request.branches, on.push.<paths|paths-ignore>), as (on, event, runs?).
+DOC_BRANCHES_TAGS = {"push": {"branches": ["main", "mona/octocat", "releases/**"], "tags": ["v2", "v1.*"]}}
+DOC_IGNORE = {"push": {"branches-ignore": ["mona/octocat", "releases/**-alpha"], "tags-ignore": ["v2", "v1.*"]}}
+DOC_INCLUDE_EXCLUDE = {"push": {"branches": ["releases/**", "!releases/**-alpha"]}}
+DOC_PR = {"pull_request": {"branches": ["releases/**", "!releases/**-alpha"]}}
+DOC_JS = {"push": {"paths": ["**.js"]}}
+DOC_DOCS_IGNORED = {"push": {"paths-ignore": ["docs/**"]}}
+DOC_SUB_PROJECT = {"push": {"paths": ["sub-project/**", "!sub-project/docs/**"]}}
+
+DOC_TRIGGERS: list[tuple[Any, Event, bool]] = [
+    (DOC_BRANCHES_TAGS, push("refs/heads/main"), True),
+    (DOC_BRANCHES_TAGS, push("refs/heads/mona/octocat"), True),
+    (DOC_BRANCHES_TAGS, push("refs/heads/releases/10"), True),
+    (DOC_BRANCHES_TAGS, push("refs/tags/v2"), True),
+    (DOC_BRANCHES_TAGS, push("refs/tags/v1.9.1"), True),
+    (DOC_BRANCHES_TAGS, push("refs/heads/dev"), False),
+    (DOC_BRANCHES_TAGS, push("refs/tags/v3"), False),
+    (DOC_IGNORE, push("refs/heads/mona/octocat"), False),
+    (DOC_IGNORE, push("refs/heads/releases/beta/3-alpha"), False),
+    (DOC_IGNORE, push("refs/tags/v2"), False),
+    (DOC_IGNORE, push("refs/tags/v1.9"), False),
+    (DOC_IGNORE, push("refs/heads/main"), True),
+    (DOC_IGNORE, push("refs/tags/v3"), True),
+    (DOC_INCLUDE_EXCLUDE, push("refs/heads/releases/10"), True),
+    (DOC_INCLUDE_EXCLUDE, push("refs/heads/releases/beta/mona"), True),
+    (DOC_INCLUDE_EXCLUDE, push("refs/heads/releases/10-alpha"), False),
+    (DOC_INCLUDE_EXCLUDE, push("refs/heads/releases/beta/3-alpha"), False),
+    (DOC_PR, Event("pull_request", "refs/heads/releases/10"), True),
+    (DOC_PR, Event("pull_request", "refs/heads/releases/beta/mona"), True),
+    (DOC_PR, Event("pull_request", "refs/heads/releases/10-alpha"), False),
+    (DOC_PR, Event("pull_request", "refs/heads/releases/beta/3-alpha"), False),
+    (DOC_JS, push("refs/heads/main", "src/app.js"), True),
+    (DOC_JS, push("refs/heads/main", "src/app.ts"), False),
+    (DOC_DOCS_IGNORED, push("refs/heads/main", "docs/a.md"), False),
+    (DOC_DOCS_IGNORED, push("refs/heads/main", "docs/a.md", "README.md"), True),
+    (DOC_SUB_PROJECT, push("refs/heads/main", "sub-project/index.js"), True),
+    (DOC_SUB_PROJECT, push("refs/heads/main", "sub-project/src/index.js"), True),
+    (DOC_SUB_PROJECT, push("refs/heads/main", "sub-project/docs/readme.md"), False),
+]
+
+
+@pytest.mark.parametrize(("on", "event", "runs"), DOC_TRIGGERS)
+def test_documentation_trigger_example(on: Any, event: Event, runs: bool) -> None:
+    assert decide(on, event).runs is runs
+
+
+def test_only_negated_patterns_never_include_and_say_so() -> None:
+    decision = decide({"push": {"paths": ["!docs/**"]}}, push("refs/heads/main", "src/a.py"))
+    assert decision == Decision(
+        False,
+        "no changed file matched on.push.paths (1 changed file; first: 'src/a.py' matched no "
+        "pattern); it has only '!' patterns, so it never includes anything (GitHub requires a "
+        "positive pattern; use the -ignore filter to only exclude)",
+        "on.push.paths",
+        None,
+    )
+    branch = decide({"push": {"branches": ["!main"]}}, push("refs/heads/dev"))
+    assert branch.runs is False and branch.reason.startswith(
+        "branch 'dev' matched no pattern in on.push.branches; it has only '!' patterns")
