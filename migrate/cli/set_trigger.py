@@ -1,1 +1,72 @@
 """CLI of `repo-migrate set-trigger` (registered on import)."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+
+import typer
+
+from migrate.cli import app
+from migrate.commands.set_trigger import SetTriggerSettings, apply_set_trigger, plan_set_trigger
+from migrate.show import dumps, render_text
+
+
+class _Kind(str, enum.Enum):
+    path = "path"
+    branch = "branch"
+    tag = "tag"
+    manual = "manual"
+
+
+@app.command(
+    "set-trigger",
+    help=(
+        "Set what makes the trigger workflows run: on.push gets exactly the filters of the "
+        "kinds asked (path -> paths, branch -> branches, tag -> tags) and on.workflow_dispatch "
+        "(with an environment choice input listing the repository's environments) is there "
+        "exactly when manual is asked. Every other event, and every byte outside them, stays "
+        "as written.\n\n"
+        "The result is a commit on the new branch repo-migrate/set-trigger (see --branch); "
+        "asking for the triggers a workflow already has changes nothing (exit 0). Globs are "
+        "checked against GitHub's filter syntax (exit 3 when GitHub would refuse one)."
+    ),
+)
+def set_trigger_command(
+    on: list[_Kind] = typer.Option(
+        ..., "--on", metavar="KIND", help="path, branch, tag or manual (repeat for several)."
+    ),
+    repo: Path = typer.Option(Path("."), "--repo", help="The repository (default: here)."),
+    workflow: list[str] = typer.Option(
+        [], "--workflow", metavar="FILE",
+        help="A workflow to change (repeat for several; default: .github/workflows/trigger-infra*.yml).",
+    ),
+    paths: list[str] = typer.Option([], "--paths", metavar="GLOB", help="Path filter (with --on path)."),
+    branches: list[str] = typer.Option(
+        [], "--branches", metavar="GLOB", help="Branch filter (with --on branch)."
+    ),
+    tags: list[str] = typer.Option([], "--tags", metavar="GLOB", help="Tag filter (with --on tag)."),
+    branch: str | None = typer.Option(
+        None, "--branch", metavar="NAME", help="Result branch (default: repo-migrate/set-trigger)."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan and diff; change nothing."),
+    as_json: bool = typer.Option(False, "--json", help="Print the plan or result as JSON."),
+) -> None:
+    """Set a workflow's push and manual triggers (options into settings, then the core)."""
+    planned = plan_set_trigger(
+        SetTriggerSettings(
+            repo=repo, kinds=tuple(k.value for k in on), workflows=tuple(workflow),
+            paths=tuple(paths), branches=tuple(branches), tags=tuple(tags), branch=branch,
+        )
+    )
+    plan = planned.plan
+    if plan.is_empty:
+        status = "up-to-date"
+    elif dry_run:
+        status = "planned"
+    else:
+        status = "applied" if apply_set_trigger(planned) is not None else "up-to-date"
+    if as_json:
+        typer.echo(dumps(plan, status), nl=False)  # type: ignore[arg-type]
+    else:
+        typer.echo(render_text(plan, "planned" if status == "planned" else "applied"), nl=False)

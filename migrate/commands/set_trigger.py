@@ -1,0 +1,178 @@
+"""`repo-migrate set-trigger`: plan (pure) and apply the trigger change for one repository.
+
+The plan reads the committed tree at HEAD, edits each target workflow's `on:` through
+migrate.triggers (text splicing) and returns file writes; applying commits them on a new branch
+in a scratch clone (migrate.publish), never touching the user's branch, index or worktree.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import yaml
+
+from migrate import gitops
+from migrate.errors import Refused, UnsafeYamlEdit, VerificationFailed
+from migrate.plan import FileWrite, Note, Plan, default_branch
+from migrate.publish import Published, apply_to_branch
+from migrate.triggers import DEFAULT_ENVIRONMENTS, TriggerSpec, make_spec, set_triggers
+
+COMMAND = "set-trigger"
+WORKFLOWS_DIR = ".github/workflows"
+TRIGGER_GLOBS = ("trigger-infra*.yml", "trigger-infra*.yaml")
+VARIABLES_GLOBS = ("variables.yml", "variables.yaml", "*-variables.yml", "*-variables.yaml")
+
+
+@dataclass(frozen=True)
+class SetTriggerSettings:
+    """What the user asked for, as the CLI parsed it."""
+
+    repo: Path
+    kinds: tuple[str, ...]
+    workflows: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+    branches: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    branch: str | None = None
+
+
+def read_environments(files: dict[str, bytes]) -> tuple[str, ...]:
+    """The environments named by the infra variables files (`environments:`), in order of first
+    appearance; staging and production when none names any."""
+    found: list[str] = []
+    for path in sorted(files):
+        name = PurePosixPath(path).name
+        if not path.startswith("infra/") or not any(fnmatch.fnmatch(name, g) for g in VARIABLES_GLOBS):
+            continue
+        try:
+            data = yaml.safe_load(files[path].decode("utf-8-sig"))
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise Refused(f"{path} is not valid YAML ({exc})", f"fix {path}, then run again") from None
+        envs = data.get("environments") if isinstance(data, dict) else None
+        names = envs if isinstance(envs, list) else list(envs) if isinstance(envs, dict) else []
+        for env in names:
+            env = env.get("name") if isinstance(env, dict) else env
+            if isinstance(env, str) and env and env not in found:
+                found.append(env)
+    return tuple(found) or DEFAULT_ENVIRONMENTS
+
+
+def _resolve_workflow(repo: Path, tree: set[str], name: str) -> str:
+    """The repository path of --workflow *name* (a path here, in the repo, or a bare file name)."""
+    candidates = []
+    given = Path(name)
+    if given.is_absolute() or (Path.cwd() / given).exists():
+        try:
+            candidates.append((Path.cwd() / given).resolve().relative_to(repo.resolve()).as_posix())
+        except ValueError:
+            pass
+    candidates += [PurePosixPath(name).as_posix(), f"{WORKFLOWS_DIR}/{name}"]
+    for candidate in candidates:
+        if candidate in tree:
+            return candidate
+    raise Refused(
+        f"workflow {name!r} is not committed in {repo} (looked for {', '.join(dict.fromkeys(candidates))})",
+        f"pass a workflow file under {WORKFLOWS_DIR}/ that is committed at HEAD",
+    )
+
+
+def _targets(repo: Path, tree: set[str], workflows: tuple[str, ...]) -> list[str]:
+    if workflows:
+        return list(dict.fromkeys(_resolve_workflow(repo, tree, w) for w in workflows))
+    found = sorted(
+        p for p in tree
+        if PurePosixPath(p).parent.as_posix() == WORKFLOWS_DIR
+        and any(fnmatch.fnmatch(PurePosixPath(p).name, g) for g in TRIGGER_GLOBS)
+    )
+    if not found:
+        raise Refused(
+            f"{repo} has no trigger-infra workflow ({WORKFLOWS_DIR}/trigger-infra*.yml)",
+            "name the workflow to change with --workflow FILE",
+        )
+    return found
+
+
+def _describe(spec: TriggerSpec) -> str:
+    parts = [f"{k} ({', '.join(v)})" for k, v in spec.push.items()]
+    if spec.manual:
+        parts.append(f"manual ({', '.join(spec.environments)})")
+    return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class TriggerPlan:
+    """The plan and the trigger spec it was made from (the post-condition re-applies it)."""
+
+    plan: Plan
+    spec: TriggerSpec
+
+
+def plan_set_trigger(settings: SetTriggerSettings) -> TriggerPlan:
+    """Read the repository at HEAD and plan the workflow edits (no change is made)."""
+    repo = gitops.toplevel(settings.repo)
+    gitops.check_has_commits(repo)
+    gitops.check_no_operation_in_progress(repo)
+    base = gitops.head_sha(repo)
+    tree = set(gitops.ls_tree(repo, base))
+    targets = _targets(repo, tree, settings.workflows)
+    # The result is built from HEAD: refuse rather than silently leave out uncommitted edits.
+    dirty = gitops.git(repo, "status", "--porcelain=v1", "--untracked-files=all", "--", *targets,
+                       "infra/").strip()
+    if dirty:
+        raise Refused(
+            f"uncommitted changes to the files set-trigger reads ({dirty.splitlines()[0][3:]} ...)",
+            "commit or stash them (set-trigger works from the committed HEAD), then run again",
+        )
+    infra = gitops.read_tree(repo, base, "infra/")
+    spec = make_spec(settings.kinds, paths=settings.paths, branches=settings.branches,
+                     tags=settings.tags, environments=read_environments(infra))
+    branch = settings.branch or default_branch(COMMAND)
+    changes = []
+    for path in targets:
+        old = gitops.read_file(repo, base, path) or b""
+        try:
+            text = old.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UnsafeYamlEdit(f"{path} is not UTF-8 text", "save it as UTF-8, then run again") from None
+        new = set_triggers(text, spec, path)
+        if new != text:
+            changes.append(FileWrite(path, old, new.encode("utf-8")))
+    notes = (
+        Note(f"review: git diff HEAD {branch}"),
+        Note(f"merge when satisfied: git merge {branch}"),
+    ) if changes else ()
+    plan = Plan(
+        command=COMMAND,
+        repo=repo,
+        branch=branch,
+        changes=tuple(changes),
+        notes=notes,
+        message=f"repo-migrate set-trigger: {_describe(spec)}\n\n"
+        + "".join(f"- {c.path}\n" for c in changes),
+        base=base,
+        extra=(("workflows", targets), ("triggers", {**spec.push, "manual": spec.manual}),
+               ("environments", list(spec.environments))),
+    )
+    return TriggerPlan(plan, spec)
+
+
+def apply_set_trigger(planned: TriggerPlan) -> Published | None:
+    """Commit the plan on its new branch (scratch clone, verified, published last)."""
+    plan, spec = planned.plan, planned.spec
+    if plan.is_empty:
+        return None
+
+    def verify(work: Path) -> None:
+        # Post-condition in the scratch clone: each workflow holds the planned bytes, parses,
+        # and is at rest (the same command again would change nothing).
+        for change in plan.changes:
+            assert isinstance(change, FileWrite)
+            data = (work / change.path).read_bytes()
+            text = data.decode("utf-8")
+            if data != change.new or set_triggers(text, spec, change.path) != text:
+                raise VerificationFailed(f"{change.path} did not come out as planned",
+                                         "report this bug; nothing was published")
+
+    return apply_to_branch(plan.repo, plan, verify=verify)

@@ -1,0 +1,424 @@
+"""Set what makes a workflow run on pushes and by hand, by splicing its `on:` text.
+
+`on.push` gets exactly the filters asked (path -> paths, branch -> branches, tag -> tags) and
+`on.workflow_dispatch`, with an `environment` choice input, is there exactly when `manual` is
+asked. Every other event keeps its exact text; nothing outside `on:` changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from migrate.errors import InvalidPattern, Refused, UnsafeYamlEdit
+from migrate.filters import validate_pattern
+from migrate.yaml_render import render_entry, scalar_style
+from migrate.yaml_splice import Edit, YamlDoc, apply_edits, sequence_edits, verify
+
+KINDS = ("path", "branch", "tag", "manual")
+FILTER_KEYS = {"branch": "branches", "tag": "tags", "path": "paths"}  # the order they are written
+DEFAULT_ENVIRONMENTS = ("staging", "production")
+# Same words as the trigger workflow the template suite generates (templates/_shared/workflows.jinja).
+ENV_DESCRIPTION = "Environment at the provider to plan and apply"
+_NULLS = ("", "~", "null", "Null", "NULL")
+
+
+@dataclass(frozen=True)
+class TriggerSpec:
+    """The triggers asked for: kinds, their globs, and the environments a manual run offers."""
+
+    kinds: tuple[str, ...]
+    branches: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+    environments: tuple[str, ...] = field(default=DEFAULT_ENVIRONMENTS)
+
+    @property
+    def push(self) -> dict[str, list[str]]:
+        """on.push as asked ({} when no push kind is asked)."""
+        values = {"branch": self.branches, "tag": self.tags, "path": self.paths}
+        return {key: list(values[k]) for k, key in FILTER_KEYS.items() if k in self.kinds}
+
+    @property
+    def manual(self) -> bool:
+        return "manual" in self.kinds
+
+    def env_input(self) -> dict[str, Any]:
+        return {
+            "description": ENV_DESCRIPTION,
+            "type": "choice",
+            "required": True,
+            "default": self.environments[0],
+            "options": list(self.environments),
+        }
+
+
+def make_spec(
+    kinds: Sequence[str],
+    *,
+    paths: Sequence[str] = (),
+    branches: Sequence[str] = (),
+    tags: Sequence[str] = (),
+    environments: Sequence[str] = DEFAULT_ENVIRONMENTS,
+) -> TriggerSpec:
+    """Check the options (kinds known, every glob valid and used) and build the spec."""
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown or not kinds:
+        raise Refused(
+            f"unknown trigger kind {unknown[0]!r}" if unknown else "no trigger kind given",
+            f"pass --on with one of: {', '.join(KINDS)} (repeat --on for several)",
+        )
+    given = {"path": ("--paths", paths), "branch": ("--branches", branches), "tag": ("--tags", tags)}
+    for kind, (option, globs) in given.items():
+        if kind in kinds and not globs:
+            raise Refused(f"--on {kind} needs at least one {option} GLOB",
+                          f"add {option} GLOB (repeat it for several), e.g. "
+                          + {"path": "--paths 'infra/**'", "branch": "--branches main",
+                             "tag": "--tags 'v*'"}[kind])
+        if globs and kind not in kinds:
+            raise Refused(f"{option} was given but --on {kind} was not",
+                          f"add --on {kind}, or drop {option}")
+        for glob in globs:
+            try:
+                validate_pattern(glob)
+            except InvalidPattern as exc:
+                raise InvalidPattern(f"{option} {glob!r}: {exc.problem}", exc.fix) from None
+    if not environments:
+        environments = DEFAULT_ENVIRONMENTS
+    ordered = tuple(k for k in KINDS if k in kinds)
+    return TriggerSpec(ordered, tuple(branches), tuple(tags), tuple(paths), tuple(environments))
+
+
+# --- reading what is there ---------------------------------------------------------------------
+def _is_null(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and not node.style and node.value in _NULLS
+
+
+def _items(node: yaml.Node) -> list[str] | None:
+    if isinstance(node, yaml.ScalarNode) and not _is_null(node):
+        return [node.value]
+    if isinstance(node, yaml.SequenceNode) and all(isinstance(i, yaml.ScalarNode) for i in node.value):
+        return [i.value for i in node.value]
+    return None
+
+
+def _push_is(doc: YamlDoc, node: yaml.Node, want: dict[str, list[str]]) -> bool:
+    if not isinstance(node, yaml.MappingNode):
+        return False
+    pairs = doc.entries(node)
+    return {k.value for k, _ in pairs} == set(want) and all(_items(v) == want[k.value] for k, v in pairs)
+
+
+def _env_is(node: yaml.Node | None, envs: Sequence[str]) -> bool:
+    if not isinstance(node, yaml.MappingNode):
+        return False
+    fields = {k.value: v for k, v in node.value if isinstance(k, yaml.ScalarNode)}
+    kind = fields.get("type")
+    return (isinstance(kind, yaml.ScalarNode) and kind.value == "choice"
+            and "options" in fields and _items(fields["options"]) == list(envs))
+
+
+def _as_data(value: Any) -> Any:
+    """*value* as the BaseLoader reads it back: scalars as str, booleans as true/false."""
+    if isinstance(value, dict):
+        return {str(k): _as_data(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_data(v) for v in value]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def _expected(doc: YamlDoc, on_node: yaml.Node, on_data: Any, spec: TriggerSpec) -> Any:
+    """What the edited `on:` must read back as (for the post-edit check)."""
+    if isinstance(on_data, dict):
+        events = dict(on_data)
+    elif isinstance(on_data, list):
+        events = {str(e): "" for e in on_data}
+    else:
+        events = {on_data: ""} if on_data not in _NULLS else {}
+    push_node = (doc.find_entry(on_node, "push") or (None, None))[1] if isinstance(
+        on_node, yaml.MappingNode) else None
+    if spec.push:
+        if push_node is None or not _push_is(doc, push_node, spec.push):
+            want: dict[str, Any] = _as_data(spec.push)
+            for key, value in want.items():  # a kept one-item filter may stay a plain string
+                node = _find(doc, push_node, (key,))
+                if isinstance(node, yaml.ScalarNode) and [node.value] == value:
+                    want[key] = node.value
+            events["push"] = want
+    else:
+        events.pop("push", None)
+    if spec.manual:
+        wd = events.get("workflow_dispatch")
+        wd = dict(wd) if isinstance(wd, dict) else {}
+        inputs = wd.get("inputs")
+        inputs = dict(inputs) if isinstance(inputs, dict) else {}
+        current = _find(doc, on_node, ("workflow_dispatch", "inputs", "environment"))
+        if not _env_is(current, spec.environments):
+            inputs["environment"] = _as_data(spec.env_input())
+        wd["inputs"] = inputs
+        events["workflow_dispatch"] = wd
+    else:
+        events.pop("workflow_dispatch", None)
+    return events
+
+
+def _find(doc: YamlDoc, node: yaml.Node | None, path: tuple[str, ...]) -> yaml.Node | None:
+    for part in path:
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        found = doc.find_entry(node, part)
+        node = found[1] if found else None
+    return node
+
+
+def find_on(doc: YamlDoc) -> tuple[yaml.Node, yaml.Node]:
+    """The top-level `on` entry (bare, "on" or 'on'); refuses a file without one."""
+    root = doc.root
+    found = doc.find_entry(root, "on") if isinstance(root, yaml.MappingNode) else None
+    if found is None:
+        raise UnsafeYamlEdit(
+            f"{doc.name} has no top-level `on:` key, so it is not a GitHub workflow",
+            "pass the path of a workflow file (.github/workflows/*.yml) with --workflow",
+        )
+    return found
+
+
+# --- editing -----------------------------------------------------------------------------------
+class _Layout:
+    """Where and how new lines go inside one block mapping: column, indent step, list offset."""
+
+    def __init__(self, doc: YamlDoc, column: int, unit: int, seq: int, style: str | None) -> None:
+        self.doc, self.column, self.unit, self.seq, self.style = doc, column, unit, seq, style
+
+    def entry(self, key: str, value: Any, deeper: int = 0) -> list[str]:
+        return render_entry(key, value, self.column + deeper * self.unit, self.unit, self.seq,
+                            self.style)
+
+    def children(self, key: str, value: Any, deeper: int = 0) -> list[str]:
+        """The lines under `key:` (its block value), one step right of *key*'s column."""
+        return self.entry(key, value, deeper)[1:]
+
+
+def _trim_start(doc: YamlDoc, node: yaml.Node) -> int:
+    start = doc.start(node)
+    while start > 0 and doc.text[start - 1] in " \t":
+        start -= 1
+    return start
+
+
+def _set_block_value(doc: YamlDoc, key: yaml.Node, value: yaml.Node, lines: list[str]) -> list[Edit]:
+    """Edits making *key*'s value the block *lines*; the key line and its comment stay."""
+    doc.check_plain(value)
+    if isinstance(value, (yaml.MappingNode, yaml.SequenceNode)) and not value.flow_style:
+        span_end = doc.entry_span(key, value)[1]
+        first = doc.line_end(doc.start(key))
+        if value.start_mark.line == key.start_mark.line:
+            raise UnsafeYamlEdit(
+                f"{doc.name}: a value starting on its key's line at line {key.start_mark.line + 1}",
+                "start the nested block on the next line, then run again",
+            )
+        body = "".join(line + doc.newline for line in lines)
+        if span_end == len(doc.text) and not doc.text.endswith("\n"):
+            body = body[: -len(doc.newline)]
+        return [Edit(first, span_end, body)]
+    end = doc.content_end(value)
+    edits = [] if _is_null(value) and doc.start(value) == doc.end(value) else [
+        Edit(_trim_start(doc, value), end, "")]
+    return edits + [doc.insertion(doc.line_end(end), lines)]
+
+
+def _push_edits(doc: YamlDoc, key: yaml.Node, value: yaml.Node, spec: TriggerSpec,
+                lay: _Layout) -> list[Edit]:
+    want = spec.push
+    if _push_is(doc, value, want):
+        return []
+    if not isinstance(value, yaml.MappingNode) or value.flow_style:
+        return _set_block_value(doc, key, value, lay.children("push", want))
+    doc.check_plain(value)
+    pairs = doc.entries(value)
+    edits: list[Edit] = []
+    kept = []
+    for k, v in pairs:
+        if k.value in want:
+            edits.extend(sequence_edits(doc, k, v, want[k.value]))
+            kept.append((k, v))
+        else:
+            edits.append(doc.deletion(doc.entry_span(k, v)))
+    missing = [k for k in want if k not in {p[0].value for p in pairs}]
+    if missing:
+        inner = _Layout(doc, pairs[0][0].start_mark.column, lay.unit, lay.seq, lay.style)
+        lines = [line for k in missing for line in inner.entry(k, want[k])]
+        edits.append(doc.insertion(doc.entry_span(*(kept or pairs)[-1])[1], lines))
+    return edits
+
+
+def _dispatch_edits(doc: YamlDoc, key: yaml.Node, value: yaml.Node, spec: TriggerSpec,
+                    lay: _Layout) -> list[Edit]:
+    env = spec.env_input()
+    if _env_is(_find(doc, value, ("inputs", "environment")), spec.environments):
+        return []
+    if _is_null(value) or isinstance(value, yaml.MappingNode) and value.flow_style and not value.value:
+        return _set_block_value(doc, key, value, lay.children(
+            "workflow_dispatch", {"inputs": {"environment": env}}))
+    if not isinstance(value, yaml.MappingNode) or value.flow_style:
+        raise UnsafeYamlEdit(
+            f"{doc.name}: on.workflow_dispatch at line {key.start_mark.line + 1} is not a block mapping",
+            "write on.workflow_dispatch in block style (one key per line), then run again",
+        )
+    found = doc.find_entry(value, "inputs")
+    step = value.value[0][0].start_mark.column - key.start_mark.column
+    inner = _Layout(doc, value.value[0][0].start_mark.column, step, lay.seq, lay.style)
+    if found is None:
+        anchor = doc.entries(value)[-1]
+        return [doc.insertion(doc.entry_span(*anchor)[1], inner.entry("inputs", {"environment": env}))]
+    ik, iv = found
+    if _is_null(iv) or isinstance(iv, yaml.MappingNode) and iv.flow_style and not iv.value:
+        return _set_block_value(doc, ik, iv, inner.children("inputs", {"environment": env}))
+    if not isinstance(iv, yaml.MappingNode) or iv.flow_style:
+        raise UnsafeYamlEdit(
+            f"{doc.name}: on.workflow_dispatch.inputs at line {ik.start_mark.line + 1} is not a "
+            "block mapping",
+            "write the inputs in block style (one key per line), then run again",
+        )
+    deep = _Layout(doc, iv.value[0][0].start_mark.column, step, lay.seq, lay.style)
+    current = doc.find_entry(iv, "environment")
+    if current is None:
+        return [doc.insertion(doc.entry_span(*doc.entries(iv)[-1])[1], deep.entry("environment", env))]
+    return _set_block_value(doc, *current, deep.children("environment", env))
+
+
+def _block_on_edits(doc: YamlDoc, on_key: yaml.Node, on: yaml.MappingNode,
+                    spec: TriggerSpec) -> list[Edit]:
+    pairs = doc.entries(on)
+    column = pairs[0][0].start_mark.column
+    unit = column - on_key.start_mark.column if column > on_key.start_mark.column else doc.layout()[0]
+    lay = _Layout(doc, column, unit, doc.layout(on)[1], _filter_style(on))
+    edits: list[Edit] = []
+    new: list[str] = []
+    removed = set()
+    for name, want, make in (
+        ("push", bool(spec.push), _push_edits),
+        ("workflow_dispatch", spec.manual, _dispatch_edits),
+    ):
+        found = doc.find_entry(on, name)
+        if found and want:
+            edits.extend(make(doc, *found, spec, lay))
+        elif found:
+            doc.check_plain(found[1])
+            edits.append(doc.deletion(doc.entry_span(*found)))
+            removed.add(name)
+        elif want:
+            value = spec.push if name == "push" else {"inputs": {"environment": spec.env_input()}}
+            new.extend(lay.entry(name, value))
+    if new:
+        staying = [p for p in pairs if p[0].value not in removed] or pairs
+        edits.append(doc.insertion(doc.entry_span(*staying[-1])[1], new))
+    return edits
+
+
+def _filter_style(on: yaml.Node) -> str | None:
+    """The quote style of the filter globs already in `on:` (so new ones look the same)."""
+    items: list[yaml.Node] = []
+    stack = [on]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(v for _, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            items.extend(i for i in node.value if isinstance(i, yaml.ScalarNode))
+    return scalar_style(items)
+
+
+def _event_names(doc: YamlDoc, on: yaml.Node) -> list[tuple[str, str, str | None]]:
+    """(name, name as written, value text) of each event of a non-block-mapping `on:`."""
+    def text(node: yaml.Node) -> str:
+        return doc.text[doc.start(node) : doc.end(node)]
+
+    if isinstance(on, yaml.ScalarNode):
+        return [] if _is_null(on) else [(on.value, text(on), None)]
+    if isinstance(on, yaml.SequenceNode) and all(isinstance(i, yaml.ScalarNode) for i in on.value):
+        return [(i.value, text(i), None) for i in on.value]
+    if isinstance(on, yaml.MappingNode):  # a flow mapping: keep each event's value text
+        out = []
+        for k, v in doc.entries(on):
+            value = None if _is_null(v) else text(v)
+            if value is not None and ("\n" in value or "#" in value):
+                raise UnsafeYamlEdit(
+                    f"{doc.name}: event {k.value!r} in the flow mapping `on:` spans lines",
+                    "write `on:` as a block mapping (one event per line), then run again",
+                )
+            out.append((k.value, text(k), value))
+        return out
+    raise UnsafeYamlEdit(f"{doc.name}: `on:` at line {on.start_mark.line + 1} is not a list of events",
+                         "write `on:` as a mapping of events, then run again")
+
+
+def _convert_on_edits(doc: YamlDoc, on_key: yaml.Node, on: yaml.Node,
+                      spec: TriggerSpec) -> list[Edit]:
+    """`on: push` / `on: [a, b]` / `on: {..}` / empty `on:` become a block mapping of events."""
+    doc.check_plain(on)
+    events = _event_names(doc, on)
+    unit, seq = doc.layout()
+    lay = _Layout(doc, on_key.start_mark.column + unit, unit, seq, None)
+    wd_value = {"inputs": {"environment": spec.env_input()}}
+    lines: list[str] = []
+    names = [e[0] for e in events]
+    for name, written, value in events:
+        if name == "push":
+            lines.extend(lay.entry("push", spec.push) if spec.push else [])
+        elif name == "workflow_dispatch":
+            if value not in (None, "{}"):
+                raise UnsafeYamlEdit(
+                    f"{doc.name}: on.workflow_dispatch is written inline",
+                    "write `on:` as a block mapping (one event per line), then run again",
+                )
+            lines.extend(lay.entry(name, wd_value) if spec.manual else [])
+        else:
+            lines.append(" " * lay.column + written + ":" + ("" if value is None else " " + value))
+    if spec.push and "push" not in names:
+        lines.extend(lay.entry("push", spec.push))
+    if spec.manual and "workflow_dispatch" not in names:
+        lines.extend(lay.entry("workflow_dispatch", wd_value))
+    if isinstance(on, yaml.SequenceNode) and not on.flow_style:
+        column = on.start_mark.column
+        start = doc.item_span(doc.line_start(doc.start(on.value[0])) + column, column,
+                              doc.content_end(on.value[0]))[0]
+        end = doc.line_end(doc.content_end(on))
+        body = "".join(line + doc.newline for line in lines)
+        if end == len(doc.text) and not doc.text.endswith("\n"):
+            body = body[: -len(doc.newline)]
+        return [Edit(start, end, body)]
+    return _set_block_value(doc, on_key, on, lines)
+
+
+def set_triggers(text: str, spec: TriggerSpec, name: str = "the workflow") -> str:
+    """The workflow *text* with its push and manual triggers set to *spec*; *text* itself when
+    it already has them. Refuses (UnsafeYamlEdit) what it cannot edit safely."""
+    doc = YamlDoc(text, name)
+    on_key, on = find_on(doc)
+    if isinstance(on, yaml.MappingNode) and not on.flow_style:
+        edits = _block_on_edits(doc, on_key, on, spec)
+    else:
+        edits = _convert_on_edits(doc, on_key, on, spec)
+    if not edits:
+        return text
+    expected = dict(doc.data)
+    expected[on_key.value] = _expected(doc, on, doc.data[on_key.value], spec)
+    return verify(doc, apply_edits(text, edits), expected)
+
+
+def current_triggers(text: str, name: str = "the workflow") -> dict[str, Any]:
+    """The events of a workflow's `on:` as data (every scalar a str), for display and tests."""
+    doc = YamlDoc(text, name)
+    on_key, _ = find_on(doc)
+    value = doc.data[on_key.value]
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, list):
+        return {str(e): "" for e in value}
+    return {} if value in _NULLS else {value: ""}
