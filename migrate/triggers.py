@@ -192,12 +192,15 @@ def find_on(doc: YamlDoc) -> tuple[yaml.Node, yaml.Node]:
 class _Layout:
     """Where and how new lines go inside one block mapping: column, indent step, list offset."""
 
-    def __init__(self, doc: YamlDoc, column: int, unit: int, seq: int, style: str | None) -> None:
+    def __init__(self, doc: YamlDoc, column: int, unit: int, seq: int, style: str | None,
+                 flow: tuple[str, str] | None = None) -> None:
         self.doc, self.column, self.unit, self.seq, self.style = doc, column, unit, seq, style
+        self.flow = flow  # the padding of flow filter lists, when `on:` writes them `[ a ]`
 
     def entry(self, key: str, value: Any, deeper: int = 0) -> list[str]:
+        flow = self.flow if key in ("push", *FILTER_KEYS.values()) else None
         return render_entry(key, value, self.column + deeper * self.unit, self.unit, self.seq,
-                            self.style)
+                            self.style, flow)
 
     def children(self, key: str, value: Any, deeper: int = 0) -> list[str]:
         """The lines under `key:` (its block value), one step right of *key*'s column."""
@@ -251,7 +254,7 @@ def _push_edits(doc: YamlDoc, key: yaml.Node, value: yaml.Node, spec: TriggerSpe
             edits.append(doc.deletion(doc.entry_span(k, v)))
     missing = [k for k in want if k not in {p[0].value for p in pairs}]
     if missing:
-        inner = _Layout(doc, pairs[0][0].start_mark.column, lay.unit, lay.seq, lay.style)
+        inner = _Layout(doc, pairs[0][0].start_mark.column, lay.unit, lay.seq, lay.style, lay.flow)
         lines = [line for k in missing for line in inner.entry(k, want[k])]
         edits.append(doc.insertion(doc.entry_span(*(kept or pairs)[-1])[1], lines))
     return edits
@@ -296,8 +299,12 @@ def _block_on_edits(doc: YamlDoc, on_key: yaml.Node, on: yaml.MappingNode,
                     spec: TriggerSpec) -> list[Edit]:
     pairs = doc.entries(on)
     column = pairs[0][0].start_mark.column
-    unit = column - on_key.start_mark.column if column > on_key.start_mark.column else doc.layout()[0]
-    lay = _Layout(doc, column, unit, doc.layout(on)[1], _filter_style(on))
+    # New nested lines step like the events' own contents do, else like `on:` steps to them.
+    unit, seq = doc.layout(on)
+    inner_unit = doc.measure(on)[0]
+    if inner_unit is None and column > on_key.start_mark.column:
+        inner_unit = column - on_key.start_mark.column
+    lay = _Layout(doc, column, inner_unit or unit, seq, _filter_style(on), _filter_flow(doc, on))
     edits: list[Edit] = []
     new: list[str] = []
     removed = set()
@@ -332,6 +339,20 @@ def _filter_style(on: yaml.Node) -> str | None:
         elif isinstance(node, yaml.SequenceNode):
             items.extend(i for i in node.value if isinstance(i, yaml.ScalarNode))
     return scalar_style(items)
+
+
+def _filter_flow(doc: YamlDoc, on: yaml.MappingNode) -> tuple[str, str] | None:
+    """The bracket padding when every filter list of every event is a flow list, else None."""
+    lists = [v for _, event in on.value if isinstance(event, yaml.MappingNode)
+             for _, v in event.value if isinstance(v, yaml.SequenceNode)]
+    if not lists or any(not s.flow_style for s in lists):
+        return None
+    first = lists[0]
+    if not first.value:
+        return ("", "")
+    lead = doc.text[doc.start(first) + 1 : doc.start(first.value[0])]
+    trail = doc.text[doc.end(first.value[-1]) : doc.end(first) - 1]
+    return (lead, trail) if (lead + trail).strip(" ") == "" else ("", "")
 
 
 def _event_names(doc: YamlDoc, on: yaml.Node) -> list[tuple[str, str, str | None]]:

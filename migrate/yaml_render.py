@@ -61,11 +61,13 @@ def render_flow_sequence(
 
 
 def render_entry(
-    key: str, value: Any, column: int, unit: int = 2, seq: int = 2, style: str | None = None
+    key: str, value: Any, column: int, unit: int = 2, seq: int = 2, style: str | None = None,
+    flow: tuple[str, str] | None = None,
 ) -> list[str]:
     """Lines (no line breaks) of the block entry `key: value` at *column*.
 
-    *unit* is the file's indentation step, *seq* how far a list's dashes sit right of its key.
+    *unit* is the file's indentation step, *seq* how far a list's dashes sit right of its key;
+    with *flow* (the padding inside the brackets) lists of strings are written `[ a, b ]`.
     """
     head = " " * column + render_scalar(str(key)) + ":"
     if value is None:
@@ -75,11 +77,13 @@ def render_entry(
             return [head + " {}"]
         lines = [head]
         for k, v in value.items():
-            lines.extend(render_entry(k, v, column + unit, unit, seq, style))
+            lines.extend(render_entry(k, v, column + unit, unit, seq, style, flow))
         return lines
     if isinstance(value, (list, tuple)):
         if not value:
             return [head + " []"]
+        if flow is not None and not any(isinstance(v, (dict, list, tuple)) for v in value):
+            return [head + " " + render_flow_sequence([str(v) for v in value], style, *flow)]
         return [head] + render_items(value, column + seq, unit, seq, style)
     if isinstance(value, bool):
         return [f"{head} {'true' if value else 'false'}"]

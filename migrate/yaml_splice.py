@@ -206,16 +206,17 @@ class YamlDoc:
     def layout(self, near: yaml.Node | None = None) -> tuple[int, int]:
         """(indent unit, offset of a block list under its key), as this file writes them."""
         if near is not None:
-            local = self._measure(near)
+            local = self.measure(near)
             if local[1] is not None:
                 unit = local[0] if local[0] is not None else self.layout()[0]
                 return unit, local[1]
         if self._layout is None:
-            unit, seq = self._measure(self.root)
+            unit, seq = self.measure(self.root)
             self._layout = (unit if unit is not None else 2, seq if seq is not None else 2)
         return self._layout
 
-    def _measure(self, node: yaml.Node | None) -> tuple[int | None, int | None]:
+    def measure(self, node: yaml.Node | None) -> tuple[int | None, int | None]:
+        """(most common indent step, list offset) below *node*; None where none is seen."""
         units: Counter[int] = Counter()
         seqs: Counter[int] = Counter()
         for k, v in self.walk(node):

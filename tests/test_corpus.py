@@ -1,0 +1,81 @@
+"""Corpus check: set-trigger's core over 120 real workflows written by people.
+
+For every file: set a tag trigger, then a path trigger. Each result parses, on.push holds
+exactly what was asked, every other event keeps its exact text, everything outside `on:` is
+byte-identical, and the same call twice changes nothing the second time.
+Reads ../shared/corpus relative to the repository root; skipped when it is absent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from migrate.triggers import make_spec, set_triggers
+
+CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "workflows"
+FILES = sorted(CORPUS.glob("*.y*ml")) if CORPUS.is_dir() else []
+TAG = make_spec(["tag"], tags=["v*"])
+PATH = make_spec(["path"], paths=["infra/**", "!infra/README.md"])
+MANAGED = ("push", "workflow_dispatch")
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _on_parts(text: str) -> tuple[str, str, dict[str, str], object]:
+    """(text before the `on` key, text from the next top-level key on, {event: its exact text},
+    the parsed `on` value). Independent of the code under test: PyYAML's composer and marks."""
+    body = text.lstrip("\ufeff")
+    shift = len(text) - len(body)
+    root = yaml.compose(body, Loader=_Loader)
+    keys = [k for k, _ in root.value]
+    i = next(n for n, k in enumerate(keys) if k.value == "on")
+    on_key, on = root.value[i]
+    start = on_key.start_mark.index + shift
+    end = keys[i + 1].start_mark.index + shift if i + 1 < len(keys) else len(text)
+    events: dict[str, str] = {}
+    if isinstance(on, yaml.MappingNode):
+        for k, v in on.value:
+            last = v
+            while isinstance(last, (yaml.MappingNode, yaml.SequenceNode)) and last.value and not last.flow_style:
+                last = last.value[-1][1] if isinstance(last, yaml.MappingNode) else last.value[-1]
+            stop = last.end_mark.index + shift
+            events[k.value] = text[k.start_mark.index + shift : stop].rstrip()
+    elif isinstance(on, yaml.SequenceNode):
+        events = {i.value: i.value for i in on.value}
+    elif on.value:
+        events = {on.value: on.value}
+    data = yaml.load(body, Loader=_Loader)
+    value = data[True] if True in data else data["on"]
+    return text[:start], text[end:], events, value
+
+
+def _check(before: str, after: str, spec_push: dict[str, list[str]]) -> None:
+    head0, tail0, events0, _ = _on_parts(before)
+    head1, tail1, events1, on = _on_parts(after)
+    assert (head1, tail1) == (head0, tail0), "bytes outside `on:` changed"
+    assert isinstance(on, dict) and on["push"] == spec_push, "on.push is not what was asked"
+    assert "workflow_dispatch" not in on, "manual was not asked"
+    for name, text in events0.items():
+        if name not in MANAGED:
+            assert name in events1, f"event {name} lost"
+            if text != name:  # events of a mapping `on:` keep their exact text
+                assert events1[name] == text, f"event {name} changed"
+
+
+@pytest.mark.skipif(not FILES, reason=f"corpus not found at {CORPUS}")
+def test_corpus_has_all_files():
+    assert len(FILES) == 120
+
+
+@pytest.mark.skipif(not FILES, reason=f"corpus not found at {CORPUS}")
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_set_tag_then_path_trigger(path: Path):
+    original = path.read_bytes().decode("utf-8")
+    tagged = set_triggers(original, TAG, path.name)
+    _check(original, tagged, {"tags": ["v*"]})
+    assert set_triggers(tagged, TAG, path.name) == tagged
+    pathed = set_triggers(tagged, PATH, path.name)
+    _check(original, pathed, {"paths": ["infra/**", "!infra/README.md"]})
+    assert set_triggers(pathed, PATH, path.name) == pathed
