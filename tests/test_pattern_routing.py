@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from migrate.cli import main
-from migrate.commands.explain import read_workflows, trigger_routing
+from migrate.commands.explain import check_trigger_routing, read_workflows, trigger_routing
 from migrate.events import Event
 from migrate.suite import render_project, suite_root
 from tests.helpers import build_file_tree, commit_all, git
@@ -174,6 +174,8 @@ def test_each_infra_file_runs_exactly_its_trigger_workflows(
     assert trigger_routing(repo, list(expected)) == {
         f: [WF + name for name in sorted(names)] for f, names in expected.items()
     }
+    # The migrations' post-condition holds on what the suite generates.
+    check_trigger_routing(repo, list(expected))
 
 
 def test_tag_push_runs_the_tag_triggered_workflows(
