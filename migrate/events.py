@@ -55,11 +55,15 @@ class Decision:
 
 
 class _WorkflowLoader(yaml.SafeLoader):
-    """YAML 1.2 booleans only, so a bare ``on`` (or yes/no/off) stays a string, as GitHub reads it."""
+    """YAML 1.2 booleans only, so a bare ``on`` (or yes/no/off) stays a string, as GitHub reads it.
+
+    Dates stay strings too (YAML 1.2 has no timestamp type): a branch named 2024-01-01 is a name.
+    """
 
 
+_DROPPED = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
 _WorkflowLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    first: [(tag, rx) for tag, rx in resolvers if tag not in _DROPPED]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _WorkflowLoader.add_implicit_resolver(

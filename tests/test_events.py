@@ -213,8 +213,10 @@ def test_load_workflow_keeps_on_a_string(text: str, on: Any) -> None:
 
 
 def test_load_workflow_reads_yes_no_off_as_strings_and_true_false_as_bools() -> None:
-    doc = load_workflow("a: yes\nb: no\nc: off\nd: true\ne: False\nf: on\n")
-    assert doc == {"a": "yes", "b": "no", "c": "off", "d": True, "e": False, "f": "on"}
+    doc = load_workflow("a: yes\nb: no\nc: off\nd: true\ne: False\nf: on\ng: 2024-01-01\n")
+    assert doc == {
+        "a": "yes", "b": "no", "c": "off", "d": True, "e": False, "f": "on", "g": "2024-01-01"
+    }
 
 
 def test_load_workflow_refuses_broken_yaml_with_a_fix() -> None:
