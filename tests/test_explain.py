@@ -222,6 +222,21 @@ def test_default_ref_is_the_current_branch(history: Path, capsys: pytest.Capture
     assert "branch 'feature' matched no pattern in on.push.branches" in out
 
 
+def test_default_ref_follows_the_range(history: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A push of A..feature pushes the branch feature; a pull request main..feature targets main.
+    _, out, _ = cli(capsys, "--repo", str(history), "--commits", "A..feature", "--json")
+    assert json.loads(out)["ref"] == "refs/heads/feature"
+    _, out, _ = cli(capsys, "--repo", str(history), "--event", "pull_request", "--commits",
+                    "main..feature", "--json")
+    assert json.loads(out)["ref"] == "refs/heads/main"
+    # Tags and shas name no branch: the current branch (a pull request: main).
+    git(history, "checkout", "-q", "feature")
+    _, out, _ = cli(capsys, "--repo", str(history), "--commits", "A..B", "--json")
+    assert json.loads(out)["ref"] == "refs/heads/feature"
+    _, out, _ = cli(capsys, "--repo", str(history), "--event", "pull_request", "--json")
+    assert json.loads(out)["ref"] == "refs/heads/main"
+
+
 def test_only_the_first_300_files_of_the_git_diff_count(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

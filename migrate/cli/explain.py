@@ -34,7 +34,8 @@ def explain_command(
         None,
         "--ref",
         help="Full ref: refs/heads/<branch> or refs/tags/<tag>; for pull_request the base "
-        "branch (default: the current branch, else refs/heads/main).",
+        "branch. Default: the branch B of --commits A..B (pull_request: A), else the current "
+        "branch (pull_request: refs/heads/main).",
     ),
     changed: list[str] = typer.Option(
         [], "--changed", metavar="PATH", help="A changed file (repeat for several)."

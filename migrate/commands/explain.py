@@ -30,7 +30,7 @@ class ExplainSettings:
 
     repo: Path
     event: str = "push"
-    ref: str | None = None  # None: the repository's current branch, else refs/heads/main
+    ref: str | None = None  # None: see _default_ref
     changed: tuple[str, ...] = ()
     commits: str | None = None  # "A..B"
 
@@ -133,10 +133,19 @@ def changed_files(repo: Path, commits: str, event: str = "push") -> tuple[tuple[
     return files, count
 
 
-def _default_ref(repo: Path) -> str:
+def _default_ref(repo: Path, event: str, commits: str | None) -> str:
+    """The ref when --ref is not given: the branch the range names, else the current branch.
+
+    A pull request's ref is its base branch: A of A..B. A push's is the pushed branch: B.
+    """
     if (repo / ".git").exists():
+        if commits:
+            base, head = _split_range(commits)
+            named = base if event == "pull_request" else head
+            if gitops.branch_exists(repo, named):
+                return f"refs/heads/{named}"
         branch = gitops.current_branch(repo)
-        if branch:
+        if branch and event != "pull_request":
             return f"refs/heads/{branch}"
     return "refs/heads/main"
 
@@ -225,7 +234,7 @@ def explain(settings: ExplainSettings) -> ExplainResult:
             )
     event = Event(
         name=settings.event,
-        ref=settings.ref or _default_ref(repo),
+        ref=settings.ref or _default_ref(repo, settings.event, settings.commits),
         changed=changed,
         commit_count=count,
     )
