@@ -115,14 +115,16 @@ def plan_set_trigger(settings: SetTriggerSettings) -> TriggerPlan:
     gitops.check_has_commits(repo)
     gitops.check_no_operation_in_progress(repo)
     base = gitops.head_sha(repo)
-    tree = set(gitops.ls_tree(repo, base))
-    targets = _targets(repo, tree, settings.workflows)
+    entries = gitops.ls_tree(repo, base)
+    targets = _targets(repo, set(entries), settings.workflows)
     # The result is built from HEAD: refuse rather than silently leave out uncommitted edits.
-    dirty = gitops.git(repo, "status", "--porcelain=v1", "--untracked-files=all", "--", *targets,
-                       "infra/").strip()
+    dirs = sorted({PurePosixPath(t).parent.as_posix() for t in targets} | {"infra"})
+    status = gitops.git(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *dirs)
+    dirty = [e[3:] for e in status.split("\0") if len(e) > 3
+             and (e[3:] in targets or e[3:].startswith("infra/"))]
     if dirty:
         raise Refused(
-            f"uncommitted changes to the files set-trigger reads ({dirty.splitlines()[0][3:]} ...)",
+            f"uncommitted changes to the files set-trigger reads ({', '.join(dirty[:3])})",
             "commit or stash them (set-trigger works from the committed HEAD), then run again",
         )
     infra = gitops.read_tree(repo, base, "infra/")
@@ -130,8 +132,9 @@ def plan_set_trigger(settings: SetTriggerSettings) -> TriggerPlan:
                      tags=settings.tags, environments=read_environments(infra))
     branch = settings.branch or default_branch(COMMAND)
     changes = []
+    blobs = dict(zip(targets, gitops.cat_blobs(repo, [entries[p][1] for p in targets])))
     for path in targets:
-        old = gitops.read_file(repo, base, path) or b""
+        old = blobs[path]
         try:
             text = old.decode("utf-8")
         except UnicodeDecodeError:
