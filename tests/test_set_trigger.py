@@ -233,3 +233,15 @@ def test_generated_monorepo_tag_and_manual(rendered_repo, capsys):
     out = rendered_repo.parent / "out.yml"
     out.write_text(new)
     assert actionlint([out]) == []
+
+
+def test_github_caveats_are_told(hand_repo, capsys):
+    code, out, _ = run(capsys, "--repo", str(hand_repo), "--on", "path", "--paths", "infra/**",
+                       "--dry-run")
+    assert code == 0 and "GitHub ignores paths for tag pushes, so every pushed tag runs it" in out
+    code, out, _ = run(capsys, "--repo", str(hand_repo), "--on", "path", "--on", "tag",
+                       "--paths", "infra/**", "--tags", "v*", "--dry-run")
+    assert code == 0 and "GitHub runs it for no branch push" in out
+    code, out, _ = run(capsys, "--repo", str(hand_repo), "--on", "path", "--on", "branch",
+                       "--paths", "infra/**", "--branches", "**", "--dry-run")
+    assert code == 0 and "GitHub" not in out

@@ -101,6 +101,21 @@ def _describe(spec: TriggerSpec) -> str:
     return "; ".join(parts)
 
 
+def github_caveats(spec: TriggerSpec) -> tuple[Note, ...]:
+    """What GitHub does with the asked filters that a reader might not expect."""
+    push = spec.push
+    if "paths" not in push or "branches" in push:
+        return ()
+    if "tags" in push:
+        return (Note(
+            "on.push has tags and paths but no branches: GitHub runs it for no branch push, and "
+            "ignores paths for tag pushes; add --on branch --branches '**' to run it for branch "
+            "pushes that change those paths"),)
+    return (Note(
+        "on.push has paths but no branches or tags: GitHub ignores paths for tag pushes, so every "
+        "pushed tag runs it too; add --on branch --branches '**' to limit it to branch pushes"),)
+
+
 @dataclass(frozen=True)
 class TriggerPlan:
     """The plan and the trigger spec it was made from (the post-condition re-applies it)."""
@@ -143,6 +158,7 @@ def plan_set_trigger(settings: SetTriggerSettings) -> TriggerPlan:
         if new != text:
             changes.append(FileWrite(path, old, new.encode("utf-8")))
     notes = (
+        *github_caveats(spec),
         Note(f"review: git diff HEAD {branch}"),
         Note(f"merge when satisfied: git merge {branch}"),
     ) if changes else ()
