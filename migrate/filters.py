@@ -11,7 +11,8 @@ Semantics follow GitHub's "Filter pattern cheat sheet" (Workflow syntax for GitH
   ``apis/c++/**`` is refused: the second ``+`` would quantify a quantifier. Write ``c\\+\\+``.
 - ``[]`` matches one alphanumeric character listed or in a range; ranges only within ``a-z``,
   ``A-Z`` or ``0-9``.
-- ``\\`` escapes the next character (``\\+``, ``\\*``, ``\\[``, ``\\!``, ``\\\\``).
+- ``\\`` escapes a special character (``\\+``, ``\\?``, ``\\*``, ``\\[``, ``\\!``, ``\\\\``); before
+  any other character, or at the end, it is a literal backslash.
 - A leading ``!`` negates; patterns are checked in order and the last one that matches decides.
 """
 
@@ -24,6 +25,9 @@ from dataclasses import dataclass
 from migrate.errors import InvalidPattern
 
 _CLASS_RANGES = ("az", "AZ", "09")
+# '\' escapes only these; before anything else (or at the end) it is a literal backslash, as a
+# file path may hold one (the reading actionlint documents for GitHub's runtime).
+_ESCAPABLE = "[?*+\\!"
 
 
 @dataclass(frozen=True)
@@ -126,9 +130,7 @@ def _translate(body: str, offset: int) -> str:
             out.append(_class_to_regex(body[i + 1 : close], pos + 1))
             quantifiable = True
             i = close + 1
-        elif ch == "\\":
-            if i + 1 >= n:
-                raise _Refusal(pos, "'\\' at the end escapes nothing", escape_at=pos)
+        elif ch == "\\" and i + 1 < n and body[i + 1] in _ESCAPABLE:
             out.append(re.escape(body[i + 1]))
             quantifiable = True
             i += 2
@@ -225,4 +227,4 @@ def is_included(patterns: Sequence[Pattern], name: str) -> bool:
 
 def escape(literal: str) -> str:
     """Escape *literal* so that, as a pattern, it matches exactly itself."""
-    return re.sub(r"([*?+\[\]\\!])", r"\\\1", literal)
+    return re.sub(r"([*?+\[\\!])", r"\\\1", literal)

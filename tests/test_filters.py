@@ -126,6 +126,7 @@ NO_MATCH = [
     ("\\*", "x"),
     ("(a|b)", "a"),  # regex syntax has no meaning here
     ("a{2}", "aa"),
+    ("a\\b", "ab"),
 ]
 
 
@@ -154,7 +155,7 @@ MATCH = [
     ("\\!file", "!file"),
     ("escape\\\\backslash", "escape\\backslash"),
     ("\\*", "*"),
-    ("\\[x\\]", "[x]"),
+    ("\\[x]", "[x]"),
     ("\\?", "?"),
     ("a!b", "a!b"),  # '!' is special only first
     ("(a|b)", "(a|b)"),
@@ -163,6 +164,10 @@ MATCH = [
     ("**", "a"),
     ("***", "a/b"),
     ("[x]", "x"),
+    # A backslash escapes only [ ? * + \ !; otherwise (and at the end) it is itself.
+    ("foo\\", "foo\\"),
+    ("a\\b", "a\\b"),
+    ("\\]", "\\]"),
 ]
 
 
@@ -192,7 +197,6 @@ INVALID = [
     ("[0-z]", "not within a-z, A-Z or 0-9", "cheat sheet"),
     ("[._]", "hold only letters and digits", "cheat sheet"),
     ("[^a]", "hold only letters and digits", "cheat sheet"),
-    ("foo\\", "escapes nothing", r"write 'foo\\'"),
     ("a\nb", "line break", "cheat sheet"),
 ]
 
