@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# Session fixtures of the template suite (suite_repo, plain_suite, generated).
+pytest_plugins = ["tests.suite_fixtures"]
+
 HERMETIC_ENV = {
     "GIT_AUTHOR_NAME": "Test Author",
     "GIT_AUTHOR_EMAIL": "author@example.com",
