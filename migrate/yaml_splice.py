@@ -391,7 +391,7 @@ def sequence_edits(
             edit = scalar_edit(doc, node, items[0])
             return [edit] if edit else []
         start = doc.start(node)
-        flow = render_flow_sequence(items, scalar_style([node]), " ", "", ", ")
+        flow = render_flow_sequence(items, scalar_style([node]))
         return [Edit(start, doc.end(node), (" " if start == doc.end(node) else "") + flow)]
     if not isinstance(node, yaml.SequenceNode) or any(
         not isinstance(i, yaml.ScalarNode) for i in node.value

@@ -139,3 +139,14 @@ def test_apply_edits_refuses_overlap():
     assert apply_edits("abcdef", [Edit(4, 5, "X"), Edit(1, 2, "")]) == "acdXf"
     with pytest.raises(UnsafeYamlEdit):
         apply_edits("abcdef", [Edit(1, 4, ""), Edit(2, 3, "")])
+
+
+def test_set_sequence_on_a_string_or_null_value():
+    text = "on:\n  push:\n    branches: main  # default\n    tags:\n"
+    assert set_sequence(text, ("on", "push", "branches"), ["dev"]) == text.replace("main", "dev")
+    assert set_sequence(text, ("on", "push", "branches"), ["main", "dev"]) == text.replace(
+        "main", "[main, dev]")
+    assert set_sequence(text, ("on", "push", "tags"), ["v*"]) == text.replace(
+        "tags:\n", "tags: [v*]\n")
+    assert set_sequence(text, ("on", "push", "tags"), ["v*", "x"]) == text.replace(
+        "tags:\n", "tags: [v*, x]\n")
