@@ -41,6 +41,12 @@ def git_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env["GIT_TERMINAL_PROMPT"] = "0"
     env["GIT_OPTIONAL_LOCKS"] = "0"
     env.setdefault("GIT_ASKPASS", "true")
+    # The same settings as SAFE_CONFIG, for git processes started by other tools (filter-repo).
+    n = int(env.get("GIT_CONFIG_COUNT", "0") or 0)
+    for i, (key, value) in enumerate((("core.hooksPath", "/dev/null"), ("core.fsmonitor", "false"))):
+        env[f"GIT_CONFIG_KEY_{n + i}"] = key
+        env[f"GIT_CONFIG_VALUE_{n + i}"] = value
+    env["GIT_CONFIG_COUNT"] = str(n + 2)
     if extra:
         env.update(extra)
     return env

@@ -90,6 +90,9 @@ def staging_dir(dest: Path) -> Iterator[Path]:
     """A scratch directory beside *dest* (same filesystem, so publishing is one rename)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     path = Path(tempfile.mkdtemp(prefix=f".{dest.name}.repo-migrate-", dir=dest.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o777 & ~umask)  # mkdtemp makes it private; the result is an ordinary folder
     try:
         yield path
     finally:

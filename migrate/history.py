@@ -1,0 +1,89 @@
+"""History rewriting in scratch clones: git-filter-repo with a progress bar, never on a user repo.
+
+API
+---
+- ``clone_for_rewrite(source, dest, branch)``: a local clone of one branch, no tags, no remote
+  left, ready for filter-repo (git hardlinks the immutable object files, so nothing is copied
+  and the source is never written to).
+- ``filter_repo(work, args, *, progress)``: run git-filter-repo (the pinned Python module, as a
+  subprocess) in *work* with *args*; on a terminal (``progress=True``) a bar counts the commits
+  parsed, otherwise it is quiet. Raises ``GitFailed`` with its output when it fails.
+- ``commit_map(work)``: the path of the ``old new`` commit map filter-repo wrote.
+- ``count_commits(repo, rev, path=None)``: commits reachable from *rev* (touching *path*).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from migrate import gitops
+from migrate.gitops import GitFailed
+
+_PARSED = re.compile(rb"Parsed (\d+) commits")
+
+
+def clone_for_rewrite(source: Path, dest: Path, branch: str) -> None:
+    """Clone *branch* of *source* into *dest* for rewriting; no tags, no remote."""
+    gitops.git(source, "clone", "-q", "--no-tags", "--single-branch", "--branch", branch,
+               str(source), str(dest))
+    gitops.git(dest, "remote", "remove", "origin")
+
+
+def count_commits(repo: Path, rev: str = "HEAD", path: str | None = None) -> int:
+    """How many commits are reachable from *rev* (and touch *path*, with git's simplification)."""
+    args = ["rev-list", "--count", rev] + (["--", path] if path else [])
+    return int(gitops.git(repo, *args).strip())
+
+
+class _Bar:
+    """A one-line progress bar on *stream* (a terminal)."""
+
+    def __init__(self, stream: TextIO, label: str, total: int) -> None:
+        self.stream, self.label, self.total, self.last = stream, label, max(total, 1), -1
+
+    def update(self, done: int) -> None:
+        pct = min(100, done * 100 // self.total)
+        if pct == self.last:
+            return
+        self.last = pct
+        filled = pct * 30 // 100
+        self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] "
+                          f"{min(done, self.total)}/{self.total} commits")
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.update(self.total)
+        self.stream.write("\n")
+        self.stream.flush()
+
+
+def filter_repo(work: Path, args: list[str], *, progress: bool = False,
+                label: str = "rewriting history") -> None:
+    """Run git-filter-repo in the scratch clone *work* (never in a user's repository)."""
+    cmd = [sys.executable, "-m", "git_filter_repo", "--force", *args]
+    bar = _Bar(sys.stderr, label, count_commits(work)) if progress else None
+    proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            env=gitops.git_env())
+    assert proc.stdout is not None
+    output = bytearray()
+    while chunk := proc.stdout.read1(65536):  # type: ignore[attr-defined]
+        output += chunk
+        if bar is not None:
+            found = _PARSED.findall(bytes(output[-4096:]))
+            if found:
+                bar.update(int(found[-1]))
+    code = proc.wait()
+    if bar is not None:
+        bar.close()
+    if code != 0:
+        raise GitFailed(f"git-filter-repo {' '.join(args)} failed (exit {code}):\n"
+                        + output.decode(errors="replace"))
+
+
+def commit_map(work: Path) -> Path:
+    """The commit map (``old new`` per line) filter-repo wrote in *work*."""
+    return gitops.git_dir(work) / "filter-repo" / "commit-map"
