@@ -491,7 +491,9 @@ def set_sequence(text: str, path: Path, items: Sequence[str], name: str = "the Y
     edits = sequence_edits(doc, key, node, items)
     if not edits:
         return text
-    return verify(doc, apply_edits(text, edits), _set_in(doc.data, path, list(items)))
+    stays_scalar = isinstance(node, yaml.ScalarNode) and node.value and len(items) == 1
+    expected = items[0] if stays_scalar else list(items)  # `key: one` stays a string
+    return verify(doc, apply_edits(text, edits), _set_in(doc.data, path, expected))
 
 
 set_block_sequence = set_sequence  # the name the issue's brief uses
