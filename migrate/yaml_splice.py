@@ -32,9 +32,11 @@ __all__ = [
     "remove_key",
     "render_entry",
     "render_scalar",
+    "reparse",
     "set_block_sequence",
     "set_scalar",
     "set_sequence",
+    "verify",
 ]
 
 Path = tuple[Union[str, int], ...]

@@ -69,13 +69,22 @@ def test_corpus_has_all_files():
     assert len(FILES) == 120
 
 
+def _crlf_bom_no_final_newline(text: str) -> str:
+    return "\ufeff" + text.rstrip("\n").replace("\n", "\r\n")
+
+
 @pytest.mark.skipif(not FILES, reason=f"corpus not found at {CORPUS}")
+@pytest.mark.parametrize("variant", ["as-is", "crlf-bom-no-final-newline"])
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
-def test_set_tag_then_path_trigger(path: Path):
+def test_set_tag_then_path_trigger(path: Path, variant: str):
     original = path.read_bytes().decode("utf-8")
+    if variant != "as-is":
+        original = _crlf_bom_no_final_newline(original)
     tagged = set_triggers(original, TAG, path.name)
     _check(original, tagged, {"tags": ["v*"]})
     assert set_triggers(tagged, TAG, path.name) == tagged
     pathed = set_triggers(tagged, PATH, path.name)
     _check(original, pathed, {"paths": ["infra/**", "!infra/README.md"]})
     assert set_triggers(pathed, PATH, path.name) == pathed
+    if variant != "as-is":  # the new lines follow the file's line ending; no final newline added
+        assert "\n" not in pathed.replace("\r\n", "") and not pathed.endswith("\n")
