@@ -179,6 +179,9 @@ def _find(doc: YamlDoc, node: yaml.Node | None, path: tuple[str, ...]) -> yaml.N
 def find_on(doc: YamlDoc) -> tuple[yaml.Node, yaml.Node]:
     """The top-level `on` entry (bare, "on" or 'on'); refuses a file without one."""
     root = doc.root
+    if isinstance(root, yaml.MappingNode) and root.flow_style:
+        raise UnsafeYamlEdit(f"{doc.name} is written as one flow mapping ({{...}})",
+                             "write the workflow in block style (one key per line), then run again")
     found = doc.find_entry(root, "on") if isinstance(root, yaml.MappingNode) else None
     if found is None:
         raise UnsafeYamlEdit(

@@ -332,7 +332,11 @@ def _del_in(data: Any, path: Path) -> Any:
 
 def verify(old: YamlDoc, new_text: str, expected: Any) -> str:
     """Return *new_text* if it parses to *expected*; otherwise refuse (never write a mangled file)."""
-    if reparse(new_text, old.name) != expected:
+    try:
+        same = reparse(new_text, old.name) == expected
+    except UnsafeYamlEdit:
+        same = False  # the edit would not even parse: say so as a refusal, not a syntax error
+    if not same:
         raise UnsafeYamlEdit(
             f"editing {old.name} in place would change more than asked",
             "make this change by hand (and please report the file so it can be supported)",

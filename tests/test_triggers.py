@@ -148,6 +148,8 @@ def test_noop(text, spec):
         "a: 1\n---\non: push\n",
         "on:\n  push:\n    branches: [main, # the default\n      dev]\n",
         "on: [push\n",
+        "{on: push, jobs: {}}\n",
+        "on: {pull_request: {branches: [main],\n  types: [opened]}}\n",
     ],
 )
 def test_refused_and_never_mangled(text):
@@ -184,3 +186,26 @@ def test_result_is_what_github_reads():
     assert on["push"] == {"branches": ["main"], "tags": ["v*"]}
     assert on["pull_request"] is None
     assert on["workflow_dispatch"]["inputs"]["environment"]["options"] == ["staging", "production"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "runs", "skips"),
+    [
+        (TAG, [("refs/tags/v1.2", ())], [("refs/heads/main", ("infra/a.yml",))]),
+        (PATH, [("refs/heads/dev", ("infra/a.yml",))], [("refs/heads/dev", ("app/a.py",))]),
+        (make_spec(["branch", "path"], branches=["main"], paths=["infra/**"]),
+         [("refs/heads/main", ("infra/a.yml",))],
+         [("refs/heads/dev", ("infra/a.yml",)), ("refs/heads/main", ("app/a.py",)),
+          ("refs/tags/v1", ())]),
+    ],
+)
+def test_github_runs_the_result_as_asked(spec, runs, skips):
+    """GitHub's trigger rules (migrate.events) applied to the edited workflow."""
+    from migrate.events import Event, decide, load_workflow
+
+    text = "on:\n  push:\n    branches: [main]\n    paths-ignore: [docs/**]\n  pull_request:\njobs: {}\n"
+    on = load_workflow(set_triggers(text, spec))["on"]
+    for ref, changed in runs:
+        assert decide(on, Event("push", ref, changed)).runs, (ref, changed)
+    for ref, changed in skips:
+        assert not decide(on, Event("push", ref, changed)).runs, (ref, changed)
