@@ -288,9 +288,8 @@ def check_event(event: Event) -> None:
     """Refuse an event GitHub could not send: a push or pull_request ref must be a full ref."""
     if event.name not in _PATH_EVENTS:
         return
-    if event.name == "push" and event.ref.startswith(("refs/heads/", "refs/tags/")):
-        return
-    if event.ref.startswith("refs/heads/"):
+    prefixes = ("refs/heads/", "refs/tags/") if event.name == "push" else ("refs/heads/",)
+    if any(event.ref.startswith(p) and len(event.ref) > len(p) for p in prefixes):
         return
     want = "refs/heads/<branch> or refs/tags/<tag>" if event.name == "push" else "refs/heads/<base>"
     raise Refused(

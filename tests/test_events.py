@@ -186,6 +186,8 @@ def test_invalid_workflow_never_runs_and_says_why(on: Any, problem: str, fix: st
         (Event("push", "main"), "refs/heads/<branch> or refs/tags/<tag>"),
         (Event("push", "refs/pull/1/merge"), "refs/heads/<branch> or refs/tags/<tag>"),
         (Event("pull_request", "refs/tags/v1"), "refs/heads/<base>"),
+        (Event("push", "refs/heads/"), "refs/heads/<branch> or refs/tags/<tag>"),
+        (Event("pull_request", "refs/heads/"), "refs/heads/<base>"),
     ],
 )
 def test_short_or_foreign_ref_is_refused(event: Event, fix: str) -> None:
