@@ -1,1 +1,52 @@
 """CLI of `repo-migrate add-region` (registered on import)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from migrate.cli import app
+from migrate.commands.add_region import AddRegionSettings, apply_plan, plan_in_repo
+from migrate.show import dumps, render_text
+
+
+@app.command(
+    "add-region",
+    help=(
+        "Add a region: copy a variables file (infra/variables.yml, or in a multi-region "
+        "repository the --from region's file, default the first region) to "
+        "infra/REGION-variables.yml keeping every comment and value, rewriting only the cloud "
+        "region, availability zones, a network range that overlaps no existing region's, and "
+        "the region part of state_key. Adds .github/workflows/trigger-infra-REGION.yml, "
+        "filtered to that file, stops the existing triggers from firing for it, and records "
+        "the region in .copier-answers.yml.\n\n"
+        "The result is a commit on the new branch repo-migrate/add-region-REGION (see "
+        "--branch). An existing region or an invalid name is refused (exit 3), changing nothing."
+    ),
+)
+def add_region_command(
+    region: str = typer.Argument(..., metavar="REGION", help="Short name, e.g. eu-west."),
+    repo: Path = typer.Option(Path("."), "--repo", help="The repository (default: here)."),
+    cloud_region: str | None = typer.Option(
+        None, "--cloud-region", metavar="CODE",
+        help="Cloud region code (default: from the suite's region catalog), e.g. eu-north-1.",
+    ),
+    from_region: str | None = typer.Option(
+        None, "--from", metavar="REGION",
+        help="Region whose files are copied (multi-region; default: the first region).",
+    ),
+    branch: str | None = typer.Option(
+        None, "--branch", metavar="NAME", help="Result branch (default: repo-migrate/add-region-REGION)."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan and diff; change nothing."),
+    as_json: bool = typer.Option(False, "--json", help="Print the plan or result as JSON."),
+) -> None:
+    """Add a region (options into settings, then the core)."""
+    plan = plan_in_repo(AddRegionSettings(repo=repo, region=region, cloud_region=cloud_region,
+                                          from_region=from_region, branch=branch))
+    status = "planned" if dry_run else ("applied" if apply_plan(plan) is not None else "up-to-date")
+    if as_json:
+        typer.echo(dumps(plan, status), nl=False)  # type: ignore[arg-type]
+    else:
+        typer.echo(render_text(plan, "planned" if status == "planned" else "applied"), nl=False)

@@ -1,0 +1,381 @@
+"""add-region: plan a new region by copying an existing region's files (pure, no git, no disk).
+
+The new `infra/<region>-variables.yml` is the source variables file's text with only the
+region-specific values spliced in (every comment and customer value stays); the new trigger
+workflow is filtered to that file; existing triggers stop firing for it; the Copier answers
+record the region so that `copier update` keeps the files.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import yaml
+
+from migrate import gitops, regions, suite, yaml_splice
+from migrate.commands.add_region_triggers import (
+    NewRegion,
+    exclude_from_existing,
+    new_trigger,
+    suite_renderer,
+)
+from migrate.commands.explain import trigger_routing
+from migrate.errors import Refused, VerificationFailed
+from migrate.plan import AnswersChange, FileWrite, Note, Plan, default_branch
+from migrate.publish import Published, apply_to_branch
+
+COMMAND = "add-region"
+ANSWERS_FILE = ".copier-answers.yml"
+SHARED_VARIABLES = "infra/variables.yml"
+# Renders one file of the suite for a set of answers (migrate.suite.render_file); None when the
+# repository did not come from the suite.
+Renderer = Callable[[Mapping[str, object], str], bytes]
+
+
+@dataclass(frozen=True)
+class AddRegionSettings:
+    """What the user asked for."""
+
+    repo: Path
+    region: str
+    cloud_region: str | None = None
+    from_region: str | None = None
+    branch: str | None = None
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """One row of the suite's region catalog."""
+
+    cloud_region: str
+    availability_zones: tuple[str, ...]
+    vpc_cidr: ipaddress.IPv4Network
+
+
+@dataclass(frozen=True)
+class Variables:
+    """The region-specific facts of one variables file."""
+
+    path: str
+    customer_id: str
+    state_key: str
+    cloud_region: str | None
+    zones: tuple[str, ...]
+    vpc: ipaddress.IPv4Network | None
+    public: tuple[ipaddress.IPv4Network, ...]
+    private: tuple[ipaddress.IPv4Network, ...]
+
+
+def load_yaml(path: str, data: bytes) -> object:
+    """Parse one file, refusing (naming it) when it is not YAML."""
+    try:
+        return yaml.safe_load(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise Refused(f"{path} is not valid YAML ({exc})".replace("\n", " "),
+                      f"fix {path}, commit, and run again") from exc
+
+
+def read_variables(path: str, data: bytes) -> Variables:
+    """The facts add-region needs from a variables file; refuses a file without them."""
+    doc = load_yaml(path, data)
+    if not isinstance(doc, dict):
+        raise Refused(f"{path} is not a YAML mapping", f"fix {path}, commit, and run again")
+    region = doc.get("region") if isinstance(doc.get("region"), dict) else {}
+    network = doc.get("network") if isinstance(doc.get("network"), dict) else {}
+
+    def nets(key: str) -> tuple[ipaddress.IPv4Network, ...]:
+        items = network.get(key) or []
+        if not isinstance(items, list):
+            raise Refused(f"{path} network.{key} is not a list", f"fix {path} and run again")
+        return tuple(regions.parse_network(v, f"{path} network.{key}") for v in items)
+
+    vpc = network.get("vpc_cidr")
+    zones = region.get("availability_zones") or []
+    return Variables(
+        path=path,
+        customer_id=str(doc.get("customer_id") or ""),
+        state_key=str(doc.get("state_key") or ""),
+        cloud_region=str(region["cloud_region"]) if region.get("cloud_region") else None,
+        zones=tuple(str(z) for z in zones) if isinstance(zones, list) else (),
+        vpc=regions.parse_network(vpc, f"{path} network.vpc_cidr") if vpc else None,
+        public=nets("public_subnets"),
+        private=nets("private_subnets"),
+    )
+
+
+def _answers(files: Mapping[str, bytes]) -> dict[str, object] | None:
+    data = files.get(ANSWERS_FILE)
+    if data is None:
+        return None
+    doc = load_yaml(ANSWERS_FILE, data)
+    return doc if isinstance(doc, dict) else None
+
+
+def _listed_regions(answers: Mapping[str, object] | None) -> list[str] | None:
+    listed = answers.get("regions") if answers else None
+    return [str(r) for r in listed] if isinstance(listed, list) else None
+
+
+def _region_files(files: Mapping[str, bytes]) -> dict[str, str]:
+    found = {r: p for p in files if (r := regions.region_of_file(p)) is not None}
+    return dict(sorted(found.items()))
+
+
+def existing_regions(files: Mapping[str, bytes], answers: Mapping[str, object] | None) -> set[str]:
+    """Regions the repository has: a variables file, a trigger, or (multi-region) an answer."""
+    names = set(_region_files(files))
+    names.update(p[len(".github/workflows/trigger-infra-"):].rsplit(".", 1)[0]
+                 for p in files if p.startswith(".github/workflows/trigger-infra-"))
+    # Other patterns list regions too, but deploy only to the first: only multi-region's list
+    # says which regions exist.
+    if answers and answers.get("pattern") == "multi-region":
+        names.update(_listed_regions(answers) or [])
+    return names
+
+
+def choose_source(files: Mapping[str, bytes], answers: Mapping[str, object] | None,
+                  from_region: str | None) -> str:
+    """The variables file to copy: --from's, else the first region's, else infra/variables.yml."""
+    by_region = _region_files(files)
+    if from_region is not None:
+        regions.validate_region_name(from_region)
+        if from_region not in by_region:
+            have = ", ".join(by_region) or "none"
+            raise Refused(f"--from {from_region}: there is no {regions.region_file(from_region)} "
+                          f"(regions with a variables file: {have})",
+                          "pass --from with one of those regions, or leave it out")
+        return by_region[from_region]
+    if by_region:
+        for name in _listed_regions(answers) or []:
+            if name in by_region:
+                return by_region[name]
+        return next(iter(by_region.values()))
+    if SHARED_VARIABLES in files:
+        return SHARED_VARIABLES
+    raise Refused("found no variables file to copy (neither infra/variables.yml nor "
+                  "infra/<region>-variables.yml)",
+                  "run add-region in a customer repository that has its infra/ variables, "
+                  "or pass --repo PATH")
+
+
+def _retitle(text: str, old: Sequence[str], new: Sequence[str]) -> str:
+    """The leading comment block with the source's region name and code replaced by the new
+    region's (it names the file's region); every other comment stays as written."""
+    body = len(text) - len(text.lstrip("\ufeff"))
+    end = body
+    for line in text[body:].splitlines(keepends=True):
+        if line.strip() and not line.lstrip().startswith("#"):
+            break
+        end += len(line)
+    pairs = {o: n for o, n in zip(old, new) if o}
+    if not pairs or end == body:
+        return text
+    words = re.compile(r"(?<![A-Za-z0-9-])(" + "|".join(
+        re.escape(o) for o in sorted(pairs, key=len, reverse=True)) + r")(?![A-Za-z0-9-])")
+    return text[:body] + words.sub(lambda m: pairs[m[1]], text[body:end]) + text[end:]
+
+
+def new_variables_text(text: str, src: Variables, src_name: str | None, region: str,
+                       cloud_region: str, zones: Sequence[str], vpc: ipaddress.IPv4Network | None,
+                       state_key: str) -> str:
+    """*text* (the source file) with the region-specific values of the new region spliced in."""
+    name = src.path
+    text = yaml_splice.set_scalar(text, ("state_key",), state_key, name)
+    if yaml_splice.get_value(text, ("region", "name"), name) is not None:
+        text = yaml_splice.set_scalar(text, ("region", "name"), region, name)
+    text = yaml_splice.set_scalar(text, ("region", "cloud_region"), cloud_region, name)
+    # Item by item, so each item keeps its quotes and its own comment.
+    for i, zone in enumerate(zones):
+        text = yaml_splice.set_scalar(text, ("region", "availability_zones", i), zone, name)
+    if src.vpc is not None and vpc is not None:
+        text = yaml_splice.set_scalar(text, ("network", "vpc_cidr"), str(vpc), name)
+        for key, nets in (("public_subnets", src.public), ("private_subnets", src.private)):
+            for i, net in enumerate(regions.move_subnets(nets, src.vpc, vpc)):
+                text = yaml_splice.set_scalar(text, ("network", key, i), str(net), name)
+    return _retitle(text, [src_name or "", src.cloud_region or ""], [region, cloud_region])
+
+
+def catalog_entries(raw: Mapping[str, Mapping[str, object]]) -> dict[str, CatalogEntry]:
+    """The suite's region catalog (migrate.suite.read_region_catalog()) as typed entries."""
+    return {
+        name: CatalogEntry(
+            cloud_region=str(row["cloud_region"]),
+            availability_zones=tuple(str(z) for z in row.get("availability_zones") or ()),  # type: ignore[union-attr]
+            vpc_cidr=ipaddress.IPv4Network(str(row["vpc_cidr"])),
+        )
+        for name, row in raw.items()
+    }
+
+
+def _network_plan(src: Variables, others: Sequence[Variables], region: str,
+                  entry: CatalogEntry | None, catalog: Mapping[str, CatalogEntry]
+                  ) -> ipaddress.IPv4Network | None:
+    if src.vpc is None:
+        return None
+    taken = [n for v in others for n in (v.vpc, *v.public, *v.private) if n is not None]
+    preferred = entry.vpc_cidr if entry and entry.vpc_cidr.prefixlen == src.vpc.prefixlen else None
+    reserved = [e.vpc_cidr for k, e in catalog.items() if k != region]
+    return regions.allocate_vpc(src.vpc, taken, preferred=preferred, reserved=reserved)
+
+
+def plan_add_region(files: Mapping[str, bytes], settings: AddRegionSettings,
+                    catalog: Mapping[str, CatalogEntry], *, base: str | None = None,
+                    render: Renderer | None = None) -> Plan:
+    """The plan of `add-region`: from the repository's files (HEAD) to the writes it makes."""
+    region = regions.validate_region_name(settings.region)
+    answers = _answers(files)
+    if region in existing_regions(files, answers):
+        raise Refused(f"the region {region} already exists (its variables file, trigger "
+                      "workflow or the Copier answers' regions list)",
+                      "pick a new region name; to change an existing region, edit its file")
+    source_path = choose_source(files, answers, settings.from_region)
+    cloud = regions.resolve_cloud_region(
+        region, {k: v.cloud_region for k, v in catalog.items()}, settings.cloud_region)
+    src = read_variables(source_path, files[source_path])
+    if not src.customer_id or not src.state_key or src.cloud_region is None:
+        raise Refused(f"{source_path} lacks customer_id, state_key or region.cloud_region",
+                      f"add them to {source_path} (the provider's contract), commit, run again")
+    others = [read_variables(p, d) for p, d in sorted(files.items())
+              if p.startswith("infra/") and p.count("/") == 1 and p.endswith((".yml", ".yaml"))]
+    entry = catalog.get(region)
+    in_catalog = entry is not None and entry.cloud_region == cloud
+    zones = (list(entry.availability_zones)
+             if in_catalog and entry and len(entry.availability_zones) == len(src.zones)
+             else regions.availability_zones(cloud, src.zones, src.cloud_region))
+    vpc = _network_plan(src, others, region, entry, catalog)
+    state_key = regions.region_state_key(src.state_key, src.cloud_region, src.customer_id, cloud)
+    for other in others:
+        if other.state_key == state_key:
+            raise Refused(f"the new region's state_key {state_key} is already used by "
+                          f"{other.path}; two regions would share one Terraform state",
+                          "pass a different --cloud-region, or add the region by hand")
+    src_name = yaml_splice.get_value(files[source_path].decode("utf-8"), ("region", "name"))
+    new_path = regions.region_file(region)
+    text = new_variables_text(files[source_path].decode("utf-8"), src,
+                              str(src_name) if src_name else None, region, cloud, zones, vpc,
+                              state_key)
+    changes: list[FileWrite] = [FileWrite(new_path, None, text.encode("utf-8"))]
+    new = NewRegion(region, cloud, state_key, source_path, src.state_key, in_catalog)
+    trigger, made_from = new_trigger(files, answers, new, render)
+    changes.append(trigger)
+    edits, unfiltered = exclude_from_existing(files, new_path)
+    changes += edits
+    notes = [Note(f"{path} has no path filter on push, so it also runs when {new_path} "
+                  "changes; to dispatch each region once, give it path filters "
+                  "(repo-migrate set-trigger --on path)") for path in unfiltered]
+    notes.insert(0, Note(f"{new_path} carries state_key {state_key}: a new Terraform state at "
+                         f"the provider for {cloud}; existing state_key values are unchanged",
+                         "provider"))
+    answer_changes: list[AnswersChange] = []
+    listed = _listed_regions(answers)
+    if listed is not None and region not in listed:
+        if in_catalog:
+            old = files[ANSWERS_FILE]
+            new_list = [*listed, region]
+            atext = yaml_splice.set_sequence(old.decode("utf-8"), ("regions",), new_list,
+                                             ANSWERS_FILE)
+            changes.append(FileWrite(ANSWERS_FILE, old, atext.encode("utf-8")))
+            answer_changes.append(AnswersChange("regions", listed, new_list))
+        else:
+            notes.append(Note(f"{region} is not in the suite's region catalog, so it is not added "
+                              f"to the regions of {ANSWERS_FILE} (the suite accepts only catalog "
+                              "regions there); copier update leaves its files alone", "next"))
+    branch = settings.branch or default_branch(COMMAND, region)
+    notes += [Note(f"review: git diff HEAD {branch}"), Note(f"merge when satisfied: git merge {branch}")]
+    how = "rendered from the suite's multi-region template" if made_from == "rendered" \
+        else f"copied from {made_from}"
+    return Plan(
+        command=COMMAND, repo=settings.repo, branch=branch, changes=tuple(changes),
+        answers=tuple(answer_changes), notes=tuple(notes), base=base,
+        message=(f"repo-migrate add-region {region} ({cloud})\n\n"
+                 f"- {new_path}: copied from {source_path}; state_key {state_key}\n"
+                 f"- {trigger.path}: {how}\n"
+                 + "".join(f"- {c.path}: {'stops firing for ' + new_path if c.path != ANSWERS_FILE else 'regions += ' + region}\n"
+                           for c in changes[2:])),
+        extra=(("region", region), ("cloud_region", cloud), ("source", source_path),
+               ("state_key", state_key), ("vpc_cidr", str(vpc) if vpc else None),
+               ("availability_zones", list(zones)), ("trigger_from", made_from), ("unfiltered_triggers", unfiltered)),
+    )
+
+
+# --- reading the repository and applying ---------------------------------------------------
+
+def _relevant(path: str) -> bool:
+    return path == ANSWERS_FILE or path.startswith(("infra/", ".github/workflows/"))
+
+
+def plan_in_repo(settings: AddRegionSettings, render: Renderer | None = None) -> Plan:
+    """Read the repository at HEAD and plan add-region (nothing is changed)."""
+    regions.validate_region_name(settings.region)  # before touching the repository at all
+    gitops.check_repo(settings.repo)
+    repo = gitops.toplevel(settings.repo)
+    gitops.check_has_commits(repo)
+    gitops.check_no_operation_in_progress(repo)
+    base = gitops.head_sha(repo)
+    tree = gitops.ls_tree(repo, base)
+    wanted = {p: sha for p, (mode, sha) in tree.items() if _relevant(p) and mode != "160000"}
+    files = dict(zip(wanted, gitops.cat_blobs(repo, list(wanted.values()))))
+    # The result is built from HEAD: refuse rather than silently leave out uncommitted edits.
+    dirty = gitops.git(repo, "status", "--porcelain=v1", "--untracked-files=all", "--",
+                       "infra/", ".github/workflows/", ANSWERS_FILE).strip()
+    if dirty:
+        raise Refused(f"uncommitted changes to the files add-region reads "
+                      f"({dirty.splitlines()[0][3:]} ...)",
+                      "commit or stash them (add-region works from the committed HEAD), then run again")
+    catalog = catalog_entries(suite.read_region_catalog())
+    answers = _answers(files)
+    if render is None and answers is not None:
+        render = suite_renderer(answers)
+    plan = plan_add_region(files, replace(settings, repo=repo), catalog, base=base, render=render)
+    gitops.check_branch_free(repo, plan.branch or "")
+    return plan
+
+
+def verify_result(plan: Plan, before: Mapping[str, bytes]) -> Callable[[Path], None]:
+    """The post-conditions, checked in the scratch clone before anything is published."""
+    extra = dict(plan.extra)
+    new_path = regions.region_file(str(extra["region"]))
+
+    def verify(work: Path) -> None:
+        problems: list[str] = []
+        for change in plan.changes:
+            if isinstance(change, FileWrite) and (work / change.path).read_bytes() != change.new:
+                problems.append(f"{change.path} does not hold the planned bytes")
+        infra = sorted(p.relative_to(work).as_posix() for p in (work / "infra").glob("*.y*ml"))
+        facts = {p: read_variables(p, (work / p).read_bytes()) for p in infra}
+        for path, data in before.items():
+            if path in facts and read_variables(path, data).state_key != facts[path].state_key:
+                problems.append(f"{path}: state_key changed")
+        new = facts.get(new_path)
+        if new is None or new.state_key != extra["state_key"]:
+            problems.append(f"{new_path}: missing or state_key is not {extra['state_key']}")
+        elif new.vpc is not None:
+            clash = [p for p, f in facts.items() if p != new_path and f.vpc and f.vpc.overlaps(new.vpc)]
+            problems += [f"{new_path}: network overlaps {p}" for p in clash]
+        for change in plan.changes:
+            load_yaml(change.path, (work / change.path).read_bytes())
+        # No double dispatch: a change to the new file alone runs its own trigger and only the
+        # triggers that run on every push anyway (no path filter; the plan notes them).
+        routing = sorted(trigger_routing(work, [new_path])[new_path])
+        expected = sorted([regions.trigger_file(str(extra["region"])), *extra["unfiltered_triggers"]])
+        if routing != expected:
+            problems.append(f"a change to {new_path} runs {routing or 'no trigger'}, "
+                            f"not {expected}")
+        if problems:
+            raise VerificationFailed("; ".join(problems), "report this bug; nothing was published")
+
+    return verify
+
+
+def apply_plan(plan: Plan) -> Published | None:
+    """Commit *plan* on its new branch (scratch clone, verified, published last)."""
+    before = {c.path: c.old for c in plan.changes if isinstance(c, FileWrite) and c.old}
+    repo = Path(plan.repo)
+    for path in gitops.ls_tree(repo, plan.base or "HEAD"):
+        if path.startswith("infra/") and path.count("/") == 1 and path.endswith((".yml", ".yaml")):
+            before[path] = gitops.read_file(repo, plan.base or "HEAD", path) or b""
+    return apply_to_branch(repo, plan, verify=verify_result(plan, before))

@@ -1,0 +1,206 @@
+"""add-region's trigger workflows: the new region's, and existing ones that must stop firing.
+
+The new workflow is rendered from the suite's multi-region template when the repository came
+from the suite (the same bytes `copier update` expects); otherwise the source region's trigger
+text is copied with its path filters, name and file/state references spliced to the new region.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from migrate import filters, gitops, regions, suite, yaml_splice
+from migrate.errors import Refused
+from migrate.plan import FileWrite
+
+WORKFLOWS = ".github/workflows/"
+SHARED_TRIGGER = ".github/workflows/trigger-infra.yml"
+PATH_EVENTS = ("push", "pull_request")
+Renderer = Callable[[Mapping[str, object], str], bytes]
+
+
+@dataclass(frozen=True)
+class NewRegion:
+    """What the trigger workflows need to know about the region being added."""
+
+    name: str
+    cloud_region: str
+    state_key: str
+    source_path: str  # the variables file the region was copied from
+    source_state_key: str
+    in_catalog: bool  # the catalog knows the region with this cloud region (templates render it)
+
+
+def is_trigger(path: str) -> bool:
+    """True for .github/workflows/trigger-infra*.yml (the workflows that dispatch)."""
+    name = path[len(WORKFLOWS):] if path.startswith(WORKFLOWS) else ""
+    return "/" not in name and name.startswith("trigger-infra") and name.endswith((".yml", ".yaml"))
+
+
+def _token_re(literal: str) -> re.Pattern[str]:
+    # Whole tokens only: `acme/us-east-1` must not match inside `acme/us-east-10`.
+    return re.compile(r"(?<![A-Za-z0-9._/-])" + re.escape(literal) + r"(?![A-Za-z0-9_/-]|\.[A-Za-z0-9])")
+
+
+def _name_re(region: str) -> re.Pattern[str]:
+    # A region inside a name: `infra-us-east`, `us-east-${{ x }}`, but not `us-east` in `us-east-1`.
+    return re.compile(r"(?<![A-Za-z0-9])" + re.escape(region) + r"(?![A-Za-z0-9]|-[A-Za-z0-9])")
+
+
+def source_trigger(files: Mapping[str, bytes], source_path: str) -> str:
+    """The trigger workflow of the source variables file: its region's, else trigger-infra.yml."""
+    src_region = regions.region_of_file(source_path)
+    candidates = [regions.trigger_file(src_region)] if src_region else []
+    candidates.append(SHARED_TRIGGER)
+    for path in candidates:
+        if path in files:
+            return path
+    raise Refused(f"found no trigger workflow to copy ({' or '.join(candidates)})",
+                  "add the trigger workflow of the source region (or pass --from another "
+                  "region), commit, and run again")
+
+
+def _render(answers: Mapping[str, object], region: NewRegion, render: Renderer) -> bytes:
+    # The multi-region template's trigger depends only on the region and the repository-wide
+    # answers, so one region is rendered; its state_key answer is the prefix before the region.
+    prefix = region.state_key[: -len(region.cloud_region) - 1]
+    data = {k: v for k, v in answers.items() if not k.startswith("_")}
+    data.update(pattern="multi-region", regions=[region.name], state_key=prefix)
+    data.pop("repo_role", None)
+    data.pop("runtime", None)
+    data.pop("services", None)
+    return render(data, regions.trigger_file(region.name))
+
+
+def _copy(text: str, path: str, region: NewRegion) -> str:
+    new_var = regions.region_file(region.name)
+    for event in PATH_EVENTS:
+        items = yaml_splice.get_value(text, ("on", event, "paths"), path)
+        if isinstance(items, list):
+            # Item by item, so each keeps its quotes and comment: the source's own file (or a
+            # glob holding it, like infra/**) becomes the new region's file.
+            for i, pattern in enumerate(filters.compile_patterns(items)):
+                if not pattern.negated and pattern.matches(region.source_path):
+                    text = yaml_splice.set_scalar(text, ("on", event, "paths", i),
+                                                  filters.escape(new_var), path)
+    src_region = regions.region_of_file(region.source_path)
+    name = yaml_splice.get_value(text, ("name",), path)
+    if isinstance(name, str) and name:
+        if src_region and _name_re(src_region).search(name):
+            new_name = _name_re(src_region).sub(region.name, name)
+        else:
+            new_name = f"trigger-infra-{region.name}" if name == "trigger-infra" else f"{name} ({region.name})"
+        text = yaml_splice.set_scalar(text, ("name",), new_name, path)
+    jobs = yaml_splice.get_value(text, ("jobs",), path)
+    groups = [("concurrency", "group")] + [
+        ("jobs", job, "concurrency", "group") for job in (jobs if isinstance(jobs, dict) else {})]
+    for where in groups:
+        group = yaml_splice.get_value(text, where, path)
+        if isinstance(group, str) and src_region and _name_re(src_region).search(group):
+            text = yaml_splice.set_scalar(text, where, _name_re(src_region).sub(region.name, group), path)
+    # References to the source's own file and state address elsewhere (validation steps,
+    # dispatch payloads) are exact, distinctive tokens: point them at the new region's.
+    text = _token_re(region.source_path).sub(new_var, text)
+    if region.source_state_key:
+        text = _token_re(region.source_state_key).sub(region.state_key, text)
+    yaml_splice.reparse(text, path)
+    return text
+
+
+def new_trigger(files: Mapping[str, bytes], answers: Mapping[str, object] | None,
+                region: NewRegion, render: Renderer | None) -> tuple[FileWrite, str]:
+    """The new region's trigger workflow and how it was made ("rendered" or the copied path)."""
+    target = regions.trigger_file(region.name)
+    if render is not None and answers is not None and region.in_catalog:
+        return FileWrite(target, None, _render(answers, region, render)), "rendered"
+    src = source_trigger(files, region.source_path)
+    data = files[src]
+    bom = data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8")
+    new = _copy(text, src, region)
+    assert new.startswith("\ufeff") == bom
+    return FileWrite(target, None, new.encode("utf-8")), src
+
+
+def _exclude(text: str, path: str, new_var: str) -> tuple[str, list[str]]:
+    """*text* with every path filter that lets *new_var* through made to exclude it."""
+    unfiltered: list[str] = []
+    for event in PATH_EVENTS:
+        conf = yaml_splice.get_value(text, ("on", event), path)
+        if not isinstance(conf, dict):
+            if event == "push" and (conf is not None or _has_event(text, path, event)):
+                unfiltered.append(event)
+            continue
+        paths = conf.get("paths")
+        ignore = conf.get("paths-ignore")
+        if isinstance(paths, list):
+            compiled = filters.compile_patterns(paths)
+            if filters.is_included(compiled, new_var):
+                last = max(i for i, p in enumerate(compiled) if not p.negated and p.matches(new_var))
+                items = [*paths[: last + 1], "!" + filters.escape(new_var), *paths[last + 1:]]
+                text = yaml_splice.set_sequence(text, ("on", event, "paths"), items, path)
+        elif isinstance(ignore, list):
+            if not filters.is_included(filters.compile_patterns(ignore), new_var):
+                items = [*ignore, filters.escape(new_var)]
+                text = yaml_splice.set_sequence(text, ("on", event, "paths-ignore"), items, path)
+        elif event == "push":
+            unfiltered.append(event)
+    return text, unfiltered
+
+
+def _has_event(text: str, path: str, event: str) -> bool:
+    on = yaml_splice.get_value(text, ("on",), path)
+    return on == event or (isinstance(on, list) and event in on)
+
+
+def exclude_from_existing(files: Mapping[str, bytes], new_var: str
+                          ) -> tuple[list[FileWrite], list[str]]:
+    """Edits that stop the existing trigger workflows from firing for *new_var* (no double
+    dispatch), and the triggers without a path filter on push, which run on every push anyway."""
+    writes: list[FileWrite] = []
+    unfiltered: list[str] = []
+    for path in sorted(p for p in files if is_trigger(p)):
+        old = files[path]
+        text = old.decode("utf-8")
+        new, events = _exclude(text, path, new_var)
+        if new != text:
+            writes.append(FileWrite(path, old, new.encode("utf-8")))
+        if events:
+            unfiltered.append(path)
+    return writes, unfiltered
+
+
+def _has_commit(repo: Path, commit: str) -> bool:
+    out = gitops.git(repo, "rev-parse", "--verify", "-q", f"{commit}^{{commit}}", check=False)
+    return out.strip() != ""
+
+
+def suite_renderer(answers: Mapping[str, object]) -> Renderer:
+    """Render suite files at the version the repository was generated from, when that suite is
+    a local git repository (so `copier update` finds exactly these bytes); else the bundled one.
+
+    TODO(migrate/suite.py): replace with suite.render_file(..., src=, vcs_ref=) once it takes a
+    vcs_ref; this is the smallest stand-in.
+    """
+    src = str(answers.get("_src_path") or "")
+    commit = str(answers.get("_commit") or "")
+    local = src.removeprefix("git+").removeprefix("file://")
+    # A commit the suite's history does not hold (one Copier made of uncommitted template
+    # changes) cannot be rendered again: fall back to the bundled suite.
+    pinned = bool(commit) and bool(local) and Path(local).is_dir() and _has_commit(Path(local), commit)
+
+    def render(data: Mapping[str, object], relpath: str) -> bytes:
+        if not pinned:
+            return suite.render_file(data, relpath)
+        with tempfile.TemporaryDirectory(prefix="repo-migrate-render-") as tmp:
+            out = Path(tmp) / "out"
+            suite.render_project(data, out, vcs_ref=commit, src=local)
+            if not (out / relpath).is_file():
+                raise FileNotFoundError(f"the suite at {local} ({commit}) renders no {relpath}")
+            return (out / relpath).read_bytes()
+
+    return render
