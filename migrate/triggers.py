@@ -136,9 +136,10 @@ class _Layout:
         self.flow = flow  # the padding of flow filter lists, when `on:` writes them `[ a ]`
 
     def entry(self, key: str, value: Any, deeper: int = 0) -> list[str]:
-        flow = self.flow if key in ("push", *FILTER_KEYS.values()) else None
+        # The file's quoting and flow habits are for filter globs, not for the input we add.
+        globs = key in ("push", *FILTER_KEYS.values())
         return render_entry(key, value, self.column + deeper * self.unit, self.unit, self.seq,
-                            self.style, flow)
+                            self.style if globs else None, self.flow if globs else None)
 
     def children(self, key: str, value: Any, deeper: int = 0) -> list[str]:
         """The lines under `key:` (its block value), one step right of *key*'s column."""

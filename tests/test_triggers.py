@@ -3,6 +3,9 @@ come back identical (pyupgrade-style test_fix / test_noop tables)."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -209,3 +212,28 @@ def test_github_runs_the_result_as_asked(spec, runs, skips):
         assert decide(on, Event("push", ref, changed)).runs, (ref, changed)
     for ref, changed in skips:
         assert not decide(on, Event("push", ref, changed)).runs, (ref, changed)
+
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "set_trigger"
+GOLDEN_SPECS = {
+    "tag-manual": make_spec(["tag", "manual"], tags=["v*"], environments=["dev", "prod"]),
+    "path": make_spec(["path"], paths=["infra/**"]),
+    "branch-path": make_spec(["branch", "path"], branches=["main"],
+                             paths=["infra/**", "!infra/README.md"]),
+}
+GOLDEN_INPUTS = sorted(p.name[: -len(".in.yml")] for p in GOLDEN.glob("*.in.yml"))
+
+
+@pytest.mark.parametrize("spec_name", sorted(GOLDEN_SPECS))
+@pytest.mark.parametrize("case", GOLDEN_INPUTS)
+def test_golden_files(case: str, spec_name: str):
+    """tests/golden/set_trigger/<case>.in.yml -> <case>.<spec>.out.yml, exact bytes.
+    UPDATE_GOLDEN=1 rewrites the expected files (review the diff before committing)."""
+    spec = GOLDEN_SPECS[spec_name]
+    source = (GOLDEN / f"{case}.in.yml").read_bytes()
+    out = set_triggers(source.decode("utf-8"), spec, case).encode("utf-8")
+    expected = GOLDEN / f"{case}.{spec_name}.out.yml"
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        expected.write_bytes(out)
+    assert out == expected.read_bytes()
+    assert set_triggers(out.decode("utf-8"), spec, case).encode("utf-8") == out
