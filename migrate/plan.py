@@ -7,8 +7,9 @@ Nothing here touches the filesystem or git.
 API
 ---
 Changes (``Change``), applied in order by `migrate.publish.write_changes`:
-  - ``FileWrite(path, old, new, executable=False)``: create (``old is None``) or overwrite a file;
-    ``old`` is the content at the plan's base, kept so a dry run can show a diff.
+  - ``FileWrite(path, old, new, executable=False, origin=None)``: create (``old is None``) or
+    overwrite a file; ``old`` is the content at the plan's base, kept so a dry run can show a
+    diff; ``origin`` names where unchanged bytes are copied from (no diff is shown for those).
   - ``FileDelete(path, old)``: remove a file (``old`` is its content at the base).
   - ``FileMove(src, dst)``: rename a file or a whole directory, content unchanged (``git mv``
     semantics, so history follows through rename detection). Edit a moved file with a later
@@ -50,6 +51,7 @@ class FileWrite:
     old: bytes | None
     new: bytes
     executable: bool = False
+    origin: str | None = None  # bytes copied unchanged from there (shown as a line, not a diff)
 
     def __post_init__(self) -> None:
         _check_rel(self.path)

@@ -65,7 +65,8 @@ def _change_line(change: object) -> str:
     if isinstance(change, FileDelete):
         return f"  delete  {change.path}"
     assert isinstance(change, FileWrite)
-    return f"  {change.kind:<7} {change.path}"
+    origin = f" (as in {change.origin})" if change.origin else ""
+    return f"  {change.kind:<7} {change.path}{origin}"
 
 
 def _where(plan: Plan) -> str:
@@ -97,7 +98,8 @@ def render_text(plans: Plan | Sequence[Plan], status: Status = "planned") -> str
             out.append("Copier answers:")
             for a in plan.answers:
                 out.append(f"  {a.answers_file}: {a.key}: {a.old!r} -> {a.new!r}")
-        diffs = [unified_diff(c.path, c.old, c.new) for c in plan.changes if isinstance(c, FileWrite)]
+        diffs = [unified_diff(c.path, c.old, c.new) for c in plan.changes
+                 if isinstance(c, FileWrite) and not c.origin]
         if diffs:
             out.append("Diffs:")
             out.append("".join(diffs).rstrip("\n"))
@@ -128,6 +130,7 @@ def _change_json(change: object) -> dict[str, object]:
     return {
         "kind": change.kind,
         "path": change.path,
+        "origin": change.origin,
         "old_sha256": _sha(change.old),
         "new_sha256": _sha(change.new),
         "diff": unified_diff(change.path, change.old, change.new),

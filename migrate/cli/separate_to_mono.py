@@ -1,1 +1,58 @@
 """CLI of `repo-migrate separate-to-mono` (registered on import)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+from migrate import show
+from migrate.cli import app
+from migrate.commands import separate_to_mono as core
+
+
+@app.command(
+    "separate-to-mono",
+    help=(
+        "Combine an app repository and an infra repository into a new monorepo, keeping both "
+        "histories.\n\n"
+        "DEST becomes a new git repository: the app's history, a commit moving the app under "
+        "app/, and a merge of the infra repository's history (infra/ stays at infra/, so "
+        "git log -- infra/variables.yml shows its commits). App CI gets app/** path filters and "
+        "app as working directory; the trigger workflow fires on infra/**; Copier answers "
+        "become the monorepo's. Neither source repository is changed; state_key never "
+        "changes.\n\n"
+        "Examples:\n\n"
+        "  repo-migrate separate-to-mono --app ../acme-app --infra ../acme-infra "
+        "--dest ../acme-platform --dry-run\n\n"
+        "  repo-migrate separate-to-mono --app ../acme-app --infra ../acme-infra "
+        "--dest ../acme-platform --json"
+    ),
+)
+def separate_to_mono_command(
+    app_repo: Path = typer.Option(..., "--app", metavar="APP", help="The app repository."),
+    infra_repo: Path = typer.Option(..., "--infra", metavar="INFRA", help="The infra repository."),
+    dest: Path = typer.Option(
+        ..., "--dest", metavar="DEST",
+        help="Where to create the monorepo (must not exist, or be an empty folder)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; change nothing."),
+    as_json: bool = typer.Option(False, "--json", help="Print the plan or result as JSON."),
+) -> None:
+    """Options into settings, then plan -> show or apply."""
+    settings = core.Settings(app=app_repo, infra=infra_repo, dest=dest,
+                             progress=sys.stderr.isatty() and not as_json)
+    merge = core.plan(settings)
+    if dry_run:
+        typer.echo(show.dumps(merge.plan, "planned") if as_json
+                   else show.render_text(merge.plan, "planned"), nl=False)
+        return
+    result = core.apply(merge)
+    if as_json:
+        data = show.to_json(merge.plan, "applied")
+        data["published"] = {"dest": str(result.repo), "commit": result.commit}
+        typer.echo(json.dumps(data, indent=2, default=str))
+        return
+    typer.echo(show.render_text(merge.plan, "applied"), nl=False)
+    typer.echo(f"\nDone: the monorepo is {result.repo}.")

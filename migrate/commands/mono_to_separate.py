@@ -38,7 +38,7 @@ from migrate.separate_pattern import (
     safe_splice,
     variant_answers,
 )
-from migrate.split_check import verify_split
+from migrate.split_check import blob_id, object_format, verify_split
 
 COMMAND = "mono-to-separate"
 _REPO_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
@@ -163,6 +163,17 @@ def _infra_readme(src: Repository, infra_name: str, keys: dict[str, str | None],
                 "provider.\n").encode()
 
 
+def _rewrites(src: Repository, changes: list[Change], origin: dict[str, str]) -> dict[str, Any]:
+    fmt = object_format(src.root)
+    out: dict[str, Any] = {}
+    for c in changes:
+        if isinstance(c, FileWrite) and c.path in origin and origin[c.path] in src.tree:
+            out[c.path] = {"source_path": origin[c.path],
+                           "source_blob": src.tree[origin[c.path]][1],
+                           "result_blob": blob_id(c.new, fmt)}
+    return out
+
+
 def _customer_id(src: Repository) -> str | None:
     from migrate.repository import load_yaml
 
@@ -229,8 +240,8 @@ def plan(settings: Settings) -> Migration:
     # --- the infra repository: a new repository at DEST
     infra_changes: list[Change] = []
     if not settings.history:
-        infra_changes += [FileWrite(p, None, src.read(p), src.tree[p][0] == "100755")
-                          for p in sorted(leaving)]
+        infra_changes += [FileWrite(p, None, src.read(p), src.tree[p][0] == "100755",
+                                    origin=repo_name) for p in sorted(leaving)]
     for t in triggers:
         current = src.read(t)
         result = current
@@ -259,6 +270,13 @@ def plan(settings: Settings) -> Migration:
         "history": settings.history,
         "commit_map": COMMIT_MAP_FILE if settings.history else None,
         "moved_to_app_root": sorted(m.dst for m in moves),
+        "kept_at_app_root": sorted({p.split("/")[0] for p in src.tree
+                                    if p not in leaving and not p.startswith("app/")}),
+        # Files the move rewrote: separate-to-mono restores the source bytes while a file is
+        # still as the move left it (both blobs stay in the histories).
+        "app_rewrites": _rewrites(src, app_changes, after_move),
+        "infra_rewrites": _rewrites(src, [c for c in infra_changes if isinstance(c, FileWrite)
+                                          and c.path in triggers], {t: t for t in triggers}),
     }
     infra_changes.append(FileWrite(RECORD_FILE, None, record_json(record)))
 

@@ -1,0 +1,316 @@
+"""repo-migrate separate-to-mono: combine an app repository and an infra repository into a monorepo.
+
+``plan(settings)`` reads both repositories and returns a ``Merge`` whose plan creates DEST: the
+app repository's history, then one commit moving the app under ``app/``, then a merge commit
+that brings the infra repository's history (so ``git log -- infra/variables.yml`` in DEST shows
+the infra repository's commits) with app CI and the trigger workflows retargeted to path
+triggers and the Copier answers of the monorepo pattern. ``apply(merge)`` builds DEST beside
+its destination, checks that every file of both sources is in it exactly once, then renames it
+into place. Neither source repository is written to.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from migrate import gitops, publish
+from migrate.errors import Refused
+from migrate.plan import Change, FileDelete, FileMove, FileWrite, HistoryStep, Note, Plan
+from migrate.repository import Repository, read_repository, state_keys, variables_files
+from migrate.separate_pattern import (
+    ANSWERS_FILE,
+    POINTER_FILE,
+    RECORD_DIR,
+    RECORD_FILE,
+    TRIGGER_WORKFLOW,
+    WORKFLOW,
+    Renders,
+    app_ci_to_subdir,
+    render_patterns,
+    retarget,
+    safe_splice,
+    variant_answers,
+)
+from migrate.split_check import check_clean, check_history, check_state_keys, check_tree, check_yaml
+from migrate.split_check import FIX, expected_tree, object_format
+from migrate.errors import VerificationFailed
+
+COMMAND = "separate-to-mono"
+# Top-level names of an app repository that belong to the whole monorepo, not to app/.
+ROOT_LEVEL = frozenset({
+    ".github", ANSWERS_FILE, "README.md", "README", "README.rst", "LICENSE", "LICENSE.md",
+    "LICENSE.txt", "CODEOWNERS", ".gitignore", ".gitattributes", ".editorconfig",
+    ".pre-commit-config.yaml", "docs", "CONTRIBUTING.md", "SECURITY.md", RECORD_DIR,
+})
+_INFRA_DROPPED = ("README.md", ANSWERS_FILE)
+APP_CI = re.compile(r"^\.github/workflows/app-ci\.ya?ml$")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Options of one run (the CLI fills them in)."""
+
+    app: Path
+    infra: Path
+    dest: Path
+    progress: bool = False
+
+
+@dataclass(frozen=True)
+class Merge:
+    settings: Settings
+    app_repo: Repository
+    infra_repo: Repository
+    plan: Plan
+    moves: tuple[Change, ...]  # the first commit, on the app's history
+    merge: tuple[Change, ...]  # the merge commit that brings the infra history
+    rewritten: frozenset[str]  # infra files whose bytes the plan changes on purpose
+
+
+def _check_roles(a: Repository, i: Repository) -> None:
+    if a.root == i.root:
+        raise Refused("--app and --infra name the same repository", "pass the two repositories")
+    if a.answers and a.pattern != "separate-app" or variables_files(a.tree):
+        raise Refused(f"{a.root} is not an app repository of the separate pattern "
+                      f"({a.pattern or 'it holds infra variables'})",
+                      "pass the app repository as --app (a monorepo is already the target pattern)")
+    if i.answers and i.pattern != "separate-infra" or not variables_files(i.tree):
+        raise Refused(f"{i.root} is not an infra repository (no infra/variables.yml"
+                      + (f", answers say {i.pattern}" if i.answers else "") + ")",
+                      "pass the infra repository (infra/variables.yml) as --infra")
+    if i.files_under("app/"):
+        raise Refused(f"{i.root} holds app/: it is already a monorepo", "nothing to merge")
+    stray = [p for p in a.files_under("infra/") if p != POINTER_FILE]
+    if stray:
+        raise Refused(f"{a.root} holds files under infra/ ({', '.join(stray[:5])}) that would "
+                      "collide with the infra repository's", "move or delete them in a commit")
+    for repo in (a, i):
+        links = [p for p, (m, _) in repo.tree.items() if m == "160000"]
+        if links:
+            raise Refused(f"{repo.root} has submodules ({', '.join(links)})",
+                          "remove the submodules first, or merge the repositories by hand")
+    if bool(a.answers) != bool(i.answers):
+        return
+    if a.answers and i.answers:
+        for key in ("_src_path", "_commit"):
+            if a.answers.get(key) != i.answers.get(key):
+                raise Refused(f"the app and infra repositories come from different template suite "
+                              f"versions ({key}: {a.answers.get(key)} vs {i.answers.get(key)})",
+                              "run copier update in one of them so both are at the same version")
+
+
+def _record(i: Repository) -> dict[str, Any]:
+    if RECORD_FILE not in i.tree:
+        return {}
+    try:
+        data = json.loads(i.read(RECORD_FILE))
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _restore(repo: Repository, path: str, rewrites: dict[str, Any]) -> bytes | None:
+    """The exact bytes mono-to-separate replaced at *path*, if the file is still as it left it."""
+    entry = rewrites.get(path)
+    if not isinstance(entry, dict) or repo.tree.get(path, ("", ""))[1] != entry.get("result_blob"):
+        return None
+    blob = str(entry.get("source_blob", ""))
+    if not gitops.git(repo.root, "cat-file", "-t", blob, check=False).strip() == "blob":
+        return None
+    return gitops.cat_blobs(repo.root, [blob])[0]
+
+
+def _destination_of(top: str, record: dict[str, Any]) -> str:
+    """Where a top-level entry of the app repository goes in the monorepo."""
+    if top in record.get("moved_to_app_root", []):
+        return f"app/{top}"
+    if top in record.get("kept_at_app_root", []) or top in ROOT_LEVEL:
+        return top
+    return f"app/{top}"
+
+
+def _renders(a: Repository, i: Repository) -> dict[str, Renders] | None:
+    if not (a.answers and i.answers):
+        return None
+    mono = variant_answers(i.answers, "monorepo", repo_name=a.answers.get("repo_name"),
+                           **({"runtime": a.answers["runtime"]} if "runtime" in a.answers else {}))
+    renders = render_patterns(a.answers, {
+        "monorepo": mono,
+        "separate-app": dict(a.answers),
+        "separate-infra": dict(i.answers),
+    })
+    if renders is None:
+        raise Refused(
+            f"the template suite ({a.answers.get('_src_path')} at {a.answers.get('_commit')}) "
+            "cannot be rendered, so the Copier answers cannot be carried over",
+            "make the suite reachable at _src_path in .copier-answers.yml, or remove "
+            ".copier-answers.yml from both repositories in a commit to merge without Copier")
+    return renders
+
+
+def plan(settings: Settings) -> Merge:
+    """Read both repositories and return the plan of the monorepo (pure but for reading)."""
+    app_root, infra_root = gitops.toplevel(settings.app), gitops.toplevel(settings.infra)
+    for root in (app_root, infra_root):
+        gitops.check_safe_to_start(root, branch=None, need_history=True)
+    dest = settings.dest.absolute()
+    publish.check_destination(dest, not_inside=[app_root, infra_root])
+    a, i = read_repository(app_root), read_repository(infra_root)
+    _check_roles(a, i)
+    record = _record(i)
+    renders = _renders(a, i)
+    notes: list[Note] = []
+
+    # Commit 1, on the app's history: the app moves under app/ (rename detection follows it).
+    moves: list[Change] = []
+    if POINTER_FILE in a.tree:
+        moves.append(FileDelete(POINTER_FILE, a.read(POINTER_FILE)))
+    tops = sorted({p.split("/")[0] for p in a.tree if p != POINTER_FILE})
+    where = {t: _destination_of(t, record) for t in tops}
+    moves += [FileMove(t, d) for t, d in where.items() if d != t]
+    moved_path = {p: (where[p.split("/")[0]] + p[len(p.split("/")[0]):])
+                  for p in a.tree if p != POINTER_FILE}
+
+    # Commit 2, the merge: the infra repository's files, and the retargeted ones.
+    carried = [p for p in i.tree if p.startswith("infra/") or p.startswith(".github/")]
+    dropped = [p for p in i.tree if p in _INFRA_DROPPED or p.startswith(f"{RECORD_DIR}/")]
+    stray = sorted(set(i.tree) - set(carried) - set(dropped))
+    if stray:
+        raise Refused(f"{i.root} has files outside infra/ with no place in a monorepo: "
+                      f"{', '.join(stray[:5])}", "move them under infra/ or delete them in a commit")
+    clash = sorted(set(carried) & set(moved_path.values()))
+    if clash:
+        raise Refused(f"both repositories hold {', '.join(clash[:5])}",
+                      "rename or delete one of each in a commit, then run again")
+    i.prefetch(carried)
+    merge: list[Change] = []
+    rewritten: set[str] = set()
+    for p in sorted(carried):
+        data = i.read(p)
+        restored = _restore(i, p, record.get("infra_rewrites", {}))
+        if restored is not None:
+            rewritten.add(p)
+            data = restored
+        elif renders is not None and TRIGGER_WORKFLOW.match(p):
+            old_r = renders["separate-infra"].files.get(p)
+            new_r = renders["monorepo"].files.get(p)
+            if old_r is not None and new_r is not None:
+                new = retarget(data, old_r, new_r) or data
+                if new != data:
+                    rewritten.add(p)
+                data = new
+        merge.append(FileWrite(p, None, data, i.tree[p][0] == "100755",
+                               origin=None if p in rewritten else i.root.name))
+    app_rewrites = record.get("app_rewrites", {})
+    for src_path, dst in sorted(moved_path.items(), key=lambda kv: kv[1]):
+        current = a.read(src_path)
+        restored = _restore(a, src_path, app_rewrites)
+        if restored is not None:
+            if restored != current:
+                merge.append(FileWrite(dst, current, restored, a.tree[src_path][0] == "100755"))
+            continue
+        if src_path == ANSWERS_FILE:
+            if renders is not None:
+                merge.append(FileWrite(ANSWERS_FILE, current, renders["monorepo"].files[ANSWERS_FILE]))
+            continue
+        result = current
+        if renders is not None:
+            old_r = renders["separate-app"].files.get(src_path)
+            new_r = renders["monorepo"].files.get(dst)
+            if old_r is not None and new_r is not None and old_r != new_r:
+                result = retarget(current, old_r, new_r) or current
+        if APP_CI.match(dst) and result == current:
+            result = safe_splice(app_ci_to_subdir, current, dst)
+        elif WORKFLOW.match(dst) and result == current:
+            notes.append(Note(f"{dst} is kept as it was: check its path filters for the monorepo"))
+        if result != current:
+            merge.append(FileWrite(dst, current, result, a.tree[src_path][0] == "100755"))
+    if renders is None and (a.answers or i.answers):
+        notes.append(Note("only one repository has Copier answers; the monorepo keeps the app's "
+                          "as they are: regenerate them with copier if you use the suite"))
+    if dropped:
+        notes.append(Note(f"left behind from {i.root.name}: {', '.join(sorted(dropped))} "
+                          "(the monorepo has its own README and answers; the migration record "
+                          "belongs to the old layout)"))
+
+    keys = state_keys(i)
+    branch = a.branch or "main"
+    steps = (
+        HistoryStep(f"clone branch {branch} of {app_root} (its full history) into a scratch copy "
+                    "beside DEST"),
+        HistoryStep("commit: move the app under app/ (git log --follow keeps its history)"),
+        HistoryStep(f"merge branch {i.branch} of {infra_root} with its full history: "
+                    "git log -- infra/variables.yml in DEST shows the infra repository's commits"),
+    )
+    sk = ", ".join(k for k in keys.values() if k)
+    name = str((a.answers or {}).get("repo_name") or dest.name)
+    the_plan = Plan(
+        COMMAND, dest, None, tuple(moves + merge), steps, (), tuple(notes) + (
+            Note(f"infra now dispatches from the monorepo {name} (was {i.root.name}); state_key "
+                 f"{sk} is unchanged: point the provider's repository allow-list at it", "provider"),
+            Note(f"push {dest} to GitHub (git -C {dest} remote add origin <url> && git -C {dest} "
+                 f"push -u origin {branch}) and configure the dispatch secret there"),
+            Note(f"archive {a.root.name} and {i.root.name} once the monorepo is in use"),
+        ),
+        message=(f"repo-migrate {COMMAND}: merge {i.root.name} into the monorepo\n\n"
+                 f"App commit: {a.head}\nInfra commit: {i.head}\n"),
+    )
+    return Merge(settings, a, i, the_plan, tuple(moves), tuple(merge), frozenset(rewritten))
+
+
+def verify_merge(m: Merge, work: Path) -> None:
+    """Every file of both sources is in DEST exactly once, as planned; state and history kept."""
+    a, i = m.app_repo, m.infra_repo
+    fmt = object_format(a.root)
+    actual = gitops.ls_tree(work, "HEAD")
+    check_tree(actual, expected_tree(a.tree, m.plan, fmt), "the monorepo")
+    for p, (mode, sha) in i.tree.items():
+        if (p.startswith("infra/") or p.startswith(".github/")) and p not in m.rewritten:
+            if actual.get(p) != (mode, sha):
+                raise VerificationFailed(f"{p} of the infra repository is not in the monorepo as is",
+                                         FIX)
+    check_yaml([m.plan])
+    keys = state_keys(i)
+    check_state_keys(keys, work)
+    check_history(i.root, i.head, work, keys)
+    check_clean(work)
+
+
+def apply(m: Merge) -> publish.Published:
+    """Build the monorepo beside DEST, verify it, then rename it into place."""
+    a, i, dest = m.app_repo, m.infra_repo, m.plan.repo
+    for repo in (a, i):
+        if gitops.head_sha(repo.root) != repo.head:
+            raise Refused(f"{repo.root} changed since the plan was made", "run the command again")
+    publish.check_destination(dest, not_inside=[a.root, i.root])
+    branch = a.branch or "main"
+    with publish.staging_dir(dest) as work:
+        gitops.git(a.root, "clone", "-q", "--no-tags", "--single-branch", "--branch", branch,
+                   str(a.root), str(work))
+        gitops.git(work, "remote", "remove", "origin")
+        if gitops.head_sha(work) != a.head:
+            raise Refused(f"{a.root} changed while the command ran", "run it again")
+        publish.kill_point("after-app-clone")
+        publish.write_changes(work, m.moves)
+        publish.commit_all(work, f"repo-migrate {COMMAND}: move the app into app/", ident_from=a.root)
+        ref = "refs/repo-migrate/infra"
+        gitops.git(work, "-c", "gc.auto=0", "fetch", "-q", "--no-tags", "--no-write-fetch-head",
+                   str(i.root), f"+refs/heads/{i.branch}:{ref}")
+        if gitops.git(work, "rev-parse", ref).strip() != i.head:
+            raise Refused(f"{i.root} changed while the command ran", "run it again")
+        publish.kill_point("after-infra-fetch")
+        gitops.git(work, "merge", "-q", "-s", "ours", "--no-commit", "--allow-unrelated-histories",
+                   i.head)
+        publish.write_changes(work, m.merge)
+        commit = publish.commit_all(work, m.plan.commit_message, ident_from=a.root)
+        assert commit is not None
+        gitops.git(work, "update-ref", "-d", ref)
+        publish.kill_point("after-merge")
+        verify_merge(m, work)
+        publish.kill_point("before-publish")
+        publish.publish_directory(work, dest)
+    return publish.Published(dest, None, commit)
