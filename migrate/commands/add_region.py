@@ -17,12 +17,8 @@ from pathlib import Path
 import yaml
 
 from migrate import gitops, regions, suite, yaml_splice
-from migrate.commands.add_region_triggers import (
-    NewRegion,
-    exclude_from_existing,
-    new_trigger,
-    suite_renderer,
-)
+from migrate.commands.add_region_suite import file_renderer, project_renderer, sync_template_files
+from migrate.commands.add_region_triggers import NewRegion, exclude_from_existing, new_trigger
 from migrate.commands.explain import trigger_routing
 from migrate.errors import Refused, VerificationFailed
 from migrate.plan import AnswersChange, FileWrite, Note, Plan, default_branch
@@ -328,9 +324,18 @@ def plan_in_repo(settings: AddRegionSettings, render: Renderer | None = None) ->
                       "commit or stash them (add-region works from the committed HEAD), then run again")
     catalog = catalog_entries(suite.read_region_catalog())
     answers = _answers(files)
-    if render is None and answers is not None:
-        render = suite_renderer(answers)
+    project = project_renderer(answers) if answers is not None and render is None else None
+    if project is not None:
+        render = file_renderer(project)
     plan = plan_add_region(files, replace(settings, repo=repo), catalog, base=base, render=render)
+    if project is not None and answers is not None and plan.answers:
+        new_answers = {**answers, "regions": plan.answers[0].new}
+        synced, notes = sync_template_files(
+            lambda path: files[path] if path in files else gitops.read_file(repo, base, path),
+            answers, new_answers, project, {c.path for c in plan.changes})
+        plan = replace(plan, changes=plan.changes + tuple(synced), notes=plan.notes + tuple(notes),
+                       message=plan.message + "".join(
+                           f"- {c.path}: as the suite renders it with the new region\n" for c in synced))
     gitops.check_branch_free(repo, plan.branch or "")
     return plan
 
@@ -357,7 +362,8 @@ def verify_result(plan: Plan, before: Mapping[str, bytes]) -> Callable[[Path], N
             clash = [p for p, f in facts.items() if p != new_path and f.vpc and f.vpc.overlaps(new.vpc)]
             problems += [f"{new_path}: network overlaps {p}" for p in clash]
         for change in plan.changes:
-            load_yaml(change.path, (work / change.path).read_bytes())
+            if change.path.endswith((".yml", ".yaml")):
+                load_yaml(change.path, (work / change.path).read_bytes())
         # No double dispatch: a change to the new file alone runs its own trigger and only the
         # triggers that run on every push anyway (no path filter; the plan notes them).
         routing = sorted(trigger_routing(work, [new_path])[new_path])

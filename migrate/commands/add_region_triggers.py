@@ -8,12 +8,10 @@ text is copied with its path filters, name and file/state references spliced to 
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-from migrate import filters, gitops, regions, suite, yaml_splice
+from migrate import filters, regions, yaml_splice
 from migrate.errors import Refused
 from migrate.plan import FileWrite
 
@@ -65,14 +63,16 @@ def source_trigger(files: Mapping[str, bytes], source_path: str) -> str:
 
 
 def _render(answers: Mapping[str, object], region: NewRegion, render: Renderer) -> bytes:
-    # The multi-region template's trigger depends only on the region and the repository-wide
-    # answers, so one region is rendered; its state_key answer is the prefix before the region.
     prefix = region.state_key[: -len(region.cloud_region) - 1]
-    data = {k: v for k, v in answers.items() if not k.startswith("_")}
+    listed = answers.get("regions")
+    if answers.get("pattern") == "multi-region" and answers.get("state_key") == prefix \
+            and isinstance(listed, list):
+        # The repository with the region added, as Copier will render it for `copier update`.
+        return render({**answers, "regions": [*listed, region.name]}, regions.trigger_file(region.name))
+    # Another pattern: the multi-region template's trigger depends only on the region and the
+    # repository-wide answers, and its state_key answer is the prefix before the cloud region.
+    data = {k: v for k, v in answers.items() if k not in ("repo_role", "runtime", "services")}
     data.update(pattern="multi-region", regions=[region.name], state_key=prefix)
-    data.pop("repo_role", None)
-    data.pop("runtime", None)
-    data.pop("services", None)
     return render(data, regions.trigger_file(region.name))
 
 
@@ -172,35 +172,3 @@ def exclude_from_existing(files: Mapping[str, bytes], new_var: str
         if events:
             unfiltered.append(path)
     return writes, unfiltered
-
-
-def _has_commit(repo: Path, commit: str) -> bool:
-    out = gitops.git(repo, "rev-parse", "--verify", "-q", f"{commit}^{{commit}}", check=False)
-    return out.strip() != ""
-
-
-def suite_renderer(answers: Mapping[str, object]) -> Renderer:
-    """Render suite files at the version the repository was generated from, when that suite is
-    a local git repository (so `copier update` finds exactly these bytes); else the bundled one.
-
-    TODO(migrate/suite.py): replace with suite.render_file(..., src=, vcs_ref=) once it takes a
-    vcs_ref; this is the smallest stand-in.
-    """
-    src = str(answers.get("_src_path") or "")
-    commit = str(answers.get("_commit") or "")
-    local = src.removeprefix("git+").removeprefix("file://")
-    # A commit the suite's history does not hold (one Copier made of uncommitted template
-    # changes) cannot be rendered again: fall back to the bundled suite.
-    pinned = bool(commit) and bool(local) and Path(local).is_dir() and _has_commit(Path(local), commit)
-
-    def render(data: Mapping[str, object], relpath: str) -> bytes:
-        if not pinned:
-            return suite.render_file(data, relpath)
-        with tempfile.TemporaryDirectory(prefix="repo-migrate-render-") as tmp:
-            out = Path(tmp) / "out"
-            suite.render_project(data, out, vcs_ref=commit, src=local)
-            if not (out / relpath).is_file():
-                raise FileNotFoundError(f"the suite at {local} ({commit}) renders no {relpath}")
-            return (out / relpath).read_bytes()
-
-    return render
