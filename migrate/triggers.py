@@ -370,15 +370,3 @@ def set_triggers(text: str, spec: TriggerSpec, name: str = "the workflow") -> st
     expected = dict(doc.data)
     expected[on_key.value] = _expected(doc, on, doc.data[on_key.value], spec)
     return verify(doc, apply_edits(text, edits), expected)
-
-
-def current_triggers(text: str, name: str = "the workflow") -> dict[str, Any]:
-    """The events of a workflow's `on:` as data (every scalar a str), for display and tests."""
-    doc = YamlDoc(text, name)
-    on_key, _ = find_on(doc)
-    value = doc.data[on_key.value]
-    if isinstance(value, dict):
-        return value
-    if isinstance(value, list):
-        return {str(e): "" for e in value}
-    return {} if value in _NULLS else {value: ""}

@@ -245,3 +245,27 @@ def test_github_caveats_are_told(hand_repo, capsys):
     code, out, _ = run(capsys, "--repo", str(hand_repo), "--on", "path", "--on", "branch",
                        "--paths", "infra/**", "--branches", "**", "--dry-run")
     assert code == 0 and "GitHub" not in out
+
+
+def test_double_dispatch_across_region_workflows_is_refused(tmp_path, capsys):
+    files = {
+        ".github/workflows/trigger-infra-eu.yml": "on:\n  push:\n    paths: [infra/eu-variables.yml]\n",
+        ".github/workflows/trigger-infra-us.yml": "on:\n  push:\n    paths: [infra/us-variables.yml]\n",
+        "infra/eu-variables.yml": "environments: [qa]\n",
+        "infra/us-variables.yml": "environments: [qa]\n",
+    }
+    repo = make_repo(tmp_path / "r", files)
+    before = repo_state(repo)
+    code, _, err = run(capsys, "--repo", str(repo), "--on", "path", "--paths", "infra/**")
+    assert code == 3
+    assert "a push of infra/eu-variables.yml would run 2 of these workflows" in err
+    assert "--workflow" in err
+    assert repo_state(repo) == before
+    # Widening one region's workflow onto another region's file is refused the same way.
+    code, _, err = run(capsys, "--repo", str(repo), "--workflow", "trigger-infra-eu.yml",
+                       "--on", "path", "--paths", "infra/*.yml")
+    assert code == 3 and "infra/us-variables.yml would run 2" in err
+    # One region at a time, on its own files, is fine.
+    code, _, _ = run(capsys, "--repo", str(repo), "--workflow", "trigger-infra-eu.yml",
+                     "--on", "path", "--paths", "infra/eu-*.yml")
+    assert code == 0

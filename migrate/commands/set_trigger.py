@@ -14,12 +14,21 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from migrate import gitops
+from migrate.events import Event, _WorkflowLoader as _SlowLoader, decide
 from migrate.errors import Refused, UnsafeYamlEdit, VerificationFailed
 from migrate.plan import FileWrite, Note, Plan, default_branch
 from migrate.publish import Published, apply_to_branch
 from migrate.triggers import DEFAULT_ENVIRONMENTS, TriggerSpec, make_spec, set_triggers
 
 COMMAND = "set-trigger"
+
+
+class _WorkflowLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """migrate.events' reading of a workflow (YAML 1.2 booleans: `on` stays "on"), on libyaml."""
+
+    yaml_implicit_resolvers = _SlowLoader.yaml_implicit_resolvers
+
+
 WORKFLOWS_DIR = ".github/workflows"
 TRIGGER_GLOBS = ("trigger-infra*.yml", "trigger-infra*.yaml")
 VARIABLES_GLOBS = ("variables.yml", "variables.yaml", "*-variables.yml", "*-variables.yaml")
@@ -78,14 +87,18 @@ def _resolve_workflow(repo: Path, tree: set[str], name: str) -> str:
     )
 
 
-def _targets(repo: Path, tree: set[str], workflows: tuple[str, ...]) -> list[str]:
-    if workflows:
-        return list(dict.fromkeys(_resolve_workflow(repo, tree, w) for w in workflows))
-    found = sorted(
+def _trigger_workflows(tree: set[str]) -> list[str]:
+    return sorted(
         p for p in tree
         if PurePosixPath(p).parent.as_posix() == WORKFLOWS_DIR
         and any(fnmatch.fnmatch(PurePosixPath(p).name, g) for g in TRIGGER_GLOBS)
     )
+
+
+def _targets(repo: Path, tree: set[str], workflows: tuple[str, ...]) -> list[str]:
+    if workflows:
+        return list(dict.fromkeys(_resolve_workflow(repo, tree, w) for w in workflows))
+    found = _trigger_workflows(tree)
     if not found:
         raise Refused(
             f"{repo} has no trigger-infra workflow ({WORKFLOWS_DIR}/trigger-infra*.yml)",
@@ -99,6 +112,42 @@ def _describe(spec: TriggerSpec) -> str:
     if spec.manual:
         parts.append(f"manual ({', '.join(spec.environments)})")
     return "; ".join(parts)
+
+
+def _is_variables_file(path: str) -> bool:
+    p = PurePosixPath(path)
+    return p.parent.as_posix() == "infra" and any(fnmatch.fnmatch(p.name, g) for g in VARIABLES_GLOBS)
+
+
+def check_no_double_dispatch(
+    before: dict[str, str], after: dict[str, str], variables: list[str], ref: str
+) -> None:
+    """Refuse a change after which a push of one variables file runs several of the edited
+    workflows (each would dispatch it: double apply) where it ran at most one before."""
+    ons: dict[tuple[str, bool], object] = {}
+
+    def on_of(name: str, edited: bool) -> object:
+        if (name, edited) not in ons:
+            text = after.get(name, before[name]) if edited else before[name]
+            try:
+                data = yaml.load(text, Loader=_WorkflowLoader)  # noqa: S506 - a safe loader
+            except yaml.YAMLError:
+                data = None
+            ons[(name, edited)] = data.get("on") if isinstance(data, dict) else None
+        return ons[(name, edited)]
+
+    def running(path: str, edited: bool) -> list[str]:
+        event = Event("push", ref, (path,))
+        return [n for n in before if on_of(n, edited) is not None and decide(on_of(n, edited), event).runs]
+
+    for path in variables:
+        now = running(path, True)
+        if len(now) > 1 and len(running(path, False)) <= 1:
+            raise Refused(
+                f"after this change a push of {path} would run {len(now)} of these workflows "
+                f"({', '.join(now)}): each would dispatch it (double apply)",
+                "change one workflow at a time with --workflow, or give each its own --paths",
+            )
 
 
 def github_caveats(spec: TriggerSpec) -> tuple[Note, ...]:
@@ -147,7 +196,9 @@ def plan_set_trigger(settings: SetTriggerSettings) -> TriggerPlan:
                      tags=settings.tags, environments=read_environments(infra))
     branch = settings.branch or default_branch(COMMAND)
     changes = []
-    blobs = dict(zip(targets, gitops.cat_blobs(repo, [entries[p][1] for p in targets])))
+    # Also read the trigger workflows not edited: they count when checking for double dispatch.
+    readable = list(dict.fromkeys(targets + _trigger_workflows(set(entries))))
+    blobs = dict(zip(readable, gitops.cat_blobs(repo, [entries[p][1] for p in readable])))
     for path in targets:
         old = blobs[path]
         try:
@@ -157,6 +208,12 @@ def plan_set_trigger(settings: SetTriggerSettings) -> TriggerPlan:
         new = set_triggers(text, spec, path)
         if new != text:
             changes.append(FileWrite(path, old, new.encode("utf-8")))
+    check_no_double_dispatch(
+        {p: b.decode("utf-8", errors="replace") for p, b in blobs.items()},
+        {c.path: c.new.decode("utf-8") for c in changes},
+        sorted(p for p in entries if _is_variables_file(p)),
+        f"refs/heads/{gitops.current_branch(repo) or 'main'}",
+    )
     notes = (
         *github_caveats(spec),
         Note(f"review: git diff HEAD {branch}"),
