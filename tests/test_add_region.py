@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,9 +17,12 @@ from migrate.commands.add_region import (
     catalog_entries,
     plan_add_region,
 )
+from migrate.commands.explain import check_trigger_routing, trigger_routing
 from migrate.errors import Refused
 from migrate.plan import FileWrite, Plan
-from tests.helpers import ROOT, commit_all, git, make_repo, repo_state
+from tests import checkers
+from tests.helpers import commit_all, git, make_repo, repo_state
+from tests.suite_fixtures import case_answers, generate, make_suite_repo
 
 GOLDEN = Path(__file__).parent / "golden" / "add_region"
 # (input repository, scenario): settings. Expected outputs are the files under <input>/<scenario>/.
@@ -266,50 +268,36 @@ def test_cli_refuses_uncommitted_infra_changes(handmade: Path) -> None:
 
 # --- with the real suite and real Copier ------------------------------------------------------
 
-def _make_suite(dest: Path) -> Path:
-    # TODO: use tests/suite_fixtures.make_suite_repo once it is committed.
-    dest.mkdir(parents=True)
-    shutil.copy2(ROOT / "copier.yml", dest / "copier.yml")
-    shutil.copytree(ROOT / "templates", dest / "templates")
-    git(dest, "init", "-q", "-b", "main")
-    commit_all(dest, "suite")
-    git(dest, "tag", "v1")
-    return dest
-
-
 def _copy(src: Path, dest: Path, **answers: Any) -> Path:
-    from copier import run_copy
-
-    run_copy(str(src), str(dest), data={"customer_id": "acme", **answers}, defaults=True,
-             unsafe=True, quiet=True, vcs_ref="v1")
-    return dest
+    return generate(src, dest, {"customer_id": "acme", **answers}, vcs_ref="v1")
 
 
-@pytest.fixture(scope="module")
-def suite_v1(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _make_suite(tmp_path_factory.mktemp("suite") / "suite")
-
-
-def test_add_region_gives_what_copier_copy_gives_with_the_region(suite_v1: Path,
-                                                                 tmp_path: Path) -> None:
-    repo = _copy(suite_v1, tmp_path / "repo", pattern="multi-region", regions=["us-east", "eu-west"])
+def _committed(repo: Path) -> Path:
     git(repo, "init", "-q", "-b", "main")
     commit_all(repo, "generated")
+    return repo
+
+
+def _show(repo: Path, rev: str, path: str) -> bytes:
+    return subprocess.run(["git", "-C", str(repo), "show", f"{rev}:{path}"],
+                          capture_output=True, check=True).stdout
+
+
+def test_add_region_gives_what_copier_copy_gives_with_the_region(suite_repo: Path,
+                                                                 tmp_path: Path) -> None:
+    repo = _committed(_copy(suite_repo, tmp_path / "repo", pattern="multi-region",
+                            regions=["us-east", "eu-west"]))
     out = run_cli("add-region", "ap-south", "--repo", str(repo))
     assert out.returncode == 0, out.stderr
-    fresh = tree(_copy(suite_v1, tmp_path / "fresh", pattern="multi-region",
+    fresh = tree(_copy(suite_repo, tmp_path / "fresh", pattern="multi-region",
                        regions=["us-east", "eu-west", "ap-south"]))
     git(repo, "checkout", "-q", "repo-migrate/add-region-ap-south")
     assert tree(repo) == fresh
 
 
-def test_copier_update_after_add_region_keeps_the_region_files(suite_v1: Path,
-                                                               tmp_path: Path) -> None:
-    suite_repo = tmp_path / "suite"
-    git(tmp_path, "clone", "-q", str(suite_v1), str(suite_repo))
-    repo = _copy(suite_repo, tmp_path / "repo", pattern="multi-region")
-    git(repo, "init", "-q", "-b", "main")
-    commit_all(repo, "generated")
+def test_copier_update_after_add_region_keeps_the_region_files(tmp_path: Path) -> None:
+    suite_repo = make_suite_repo(tmp_path / "suite")  # its own: this test tags a v2
+    repo = _committed(_copy(suite_repo, tmp_path / "repo", pattern="multi-region"))
     # The customer's own edits in the source region: a comment and a value.
     source = repo / "infra" / "us-east-variables.yml"
     source.write_bytes(source.read_bytes().replace(
@@ -339,3 +327,58 @@ def test_copier_update_after_add_region_keeps_the_region_files(suite_v1: Path,
     for path, data in tree(repo).items():
         assert b"<<<<<<<" not in data and b">>>>>>>" not in data, path
     assert "- us-west\n" in (repo / ".copier-answers.yml").read_text()
+
+
+SUITE_CASES = ("monorepo", "multi-service")
+NEW_VARS, NEW_TRIGGER = "infra/us-west-variables.yml", ".github/workflows/trigger-infra-us-west.yml"
+
+
+@pytest.fixture(scope="module")
+def added(suite_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """`add-region us-west` in a generated repository of each pattern with one variables file:
+    the CLI's result, the user's repository state before and after, and a checkout of the result."""
+    results: dict[str, Any] = {}
+    for case in SUITE_CASES:
+        tmp = tmp_path_factory.mktemp(case)
+        repo = _committed(generate(suite_repo, tmp / "repo", case_answers(case), vcs_ref="v1"))
+        before = repo_state(repo)
+        out = run_cli("add-region", "us-west", "--repo", str(repo))
+        work = tmp / "work"
+        if out.returncode == 0:
+            git(tmp, "clone", "-q", "-b", "repo-migrate/add-region-us-west", str(repo), str(work))
+        results[case] = {"repo": repo, "out": out, "before": before, "after": repo_state(repo),
+                         "work": work}
+    return results
+
+
+@pytest.mark.parametrize("case", SUITE_CASES)
+def test_add_region_to_a_suite_repository_leaves_only_a_branch(case: str, added) -> None:
+    r = added[case]
+    assert r["out"].returncode == 0, r["out"].stderr
+    assert {k: v for k, v in r["after"].items() if k != "refs"} == {
+        k: v for k, v in r["before"].items() if k != "refs"}
+    assert r["after"]["refs"].count("\n") == r["before"]["refs"].count("\n") + 1
+    work = r["work"]
+    assert _show(r["repo"], "HEAD", "infra/variables.yml") == (work / "infra/variables.yml").read_bytes()
+    text = (work / NEW_VARS).read_text()
+    assert "state_key: acme/us-west-2\n" in text and "  vpc_cidr: 10.20.0.0/16\n" in text
+
+
+@pytest.mark.parametrize("case", SUITE_CASES)
+def test_add_region_to_a_suite_repository_dispatches_each_file_once(case: str, added) -> None:
+    work = added[case]["work"]
+    # Each variables file runs exactly one trigger workflow: no double dispatch.
+    check_trigger_routing(work, sorted(p.relative_to(work).as_posix()
+                                       for p in (work / "infra").glob("*.yml")))
+    assert trigger_routing(work, [NEW_VARS]) == {NEW_VARS: [NEW_TRIGGER]}
+
+
+def test_add_region_results_pass_the_checkers(added) -> None:
+    works = [added[case]["work"] for case in SUITE_CASES]
+    workflows = [p for w in works for p in sorted((w / ".github/workflows").glob("trigger-infra*.yml"))]
+    assert len(workflows) == 2 * len(SUITE_CASES)
+    assert checkers.actionlint(workflows) == []
+    assert checkers.zizmor(workflows) == []
+    assert checkers.check_jsonschema(workflows) == []
+    for work in works:
+        assert checkers.check_schemafile([work / NEW_VARS], work / "infra/variables.schema.json") == []
