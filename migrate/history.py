@@ -31,6 +31,8 @@ def clone_for_rewrite(source: Path, dest: Path, branch: str) -> None:
     gitops.git(source, "clone", "-q", "--no-tags", "--single-branch", "--branch", branch,
                str(source), str(dest))
     gitops.git(dest, "remote", "remove", "origin")
+    # git 2.39 leaves the symbolic refs/remotes/origin/HEAD behind, dangling; fsck would object.
+    gitops.git(dest, "symbolic-ref", "--delete", "refs/remotes/origin/HEAD", check=False)
 
 
 def count_commits(repo: Path, rev: str = "HEAD", path: str | None = None) -> int:

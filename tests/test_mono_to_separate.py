@@ -73,6 +73,7 @@ def test_split_keeps_infra_history_and_leaves_user_branch_alone(mono: Path, tmp_
     head = gitops.head_sha(mono)
     out = cli("mono-to-separate", str(mono), "--infra-repo", str(dest))
     assert out.returncode == 0, out.stderr
+    assert out.stderr == ""  # no progress bar when stderr is not a terminal
     assert f"Done: the infra repository is {dest}" in out.stdout
     assert "configure the secret ACME_DISPATCH in acme-infra" in out.stdout
 
@@ -91,6 +92,8 @@ def test_split_keeps_infra_history_and_leaves_user_branch_alone(mono: Path, tmp_
         "repo-migrate mono-to-separate: infra repository from acme-platform",
         "docs and infra readme", "infra: bigger database", "start the platform"]  # merge now empty
     assert git(dest, "status", "--porcelain", "--untracked-files=all") == ""
+    assert git(dest, "fsck", "--no-progress", "--no-dangling") == ""
+    assert git(dest, "for-each-ref", "--format=%(refname)") == "refs/heads/main\n"
     assert git(dest, "remote") == ""
     assert gitops.current_branch(dest) == "main"
     files = gitops.read_tree(dest, "HEAD")
@@ -297,3 +300,16 @@ def test_not_a_repository_is_refused(tmp_path: Path) -> None:
     assert out.returncode == 3
     assert "not a git working tree" in out.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plain"]
+
+
+def test_progress_bar_counts_commits_on_a_terminal(pristine: Path, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from migrate import history
+
+    work = tmp_path / "work"
+    history.clone_for_rewrite(pristine, work, "main")
+    history.filter_repo(work, ["--path", "infra/"], progress=True, label="keeping infra/")
+    err = capsys.readouterr().err
+    assert err.endswith("\rkeeping infra/ [##############################] 6/6 commits\n")
+    history.filter_repo(work, ["--path", "infra/variables.yml"], progress=False)
+    assert capsys.readouterr().err == ""

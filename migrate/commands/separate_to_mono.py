@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from migrate import gitops, publish
+from migrate import gitops, history, publish
 from migrate.errors import Refused
 from migrate.plan import Change, FileDelete, FileMove, FileWrite, HistoryStep, Note, Plan
 from migrate.repository import Repository, read_repository, state_keys, variables_files
@@ -289,9 +289,7 @@ def apply(m: Merge) -> publish.Published:
     publish.check_destination(dest, not_inside=[a.root, i.root])
     branch = a.branch or "main"
     with publish.staging_dir(dest) as work:
-        gitops.git(a.root, "clone", "-q", "--no-tags", "--single-branch", "--branch", branch,
-                   str(a.root), str(work))
-        gitops.git(work, "remote", "remove", "origin")
+        history.clone_for_rewrite(a.root, work, branch)
         if gitops.head_sha(work) != a.head:
             raise Refused(f"{a.root} changed while the command ran", "run it again")
         publish.kill_point("after-app-clone")
