@@ -382,3 +382,34 @@ def test_add_region_results_pass_the_checkers(added) -> None:
     assert checkers.check_jsonschema(workflows) == []
     for work in works:
         assert checkers.check_schemafile([work / NEW_VARS], work / "infra/variables.schema.json") == []
+
+
+def test_trigger_copied_without_the_suite_equals_the_template_for_that_region(
+        plain_suite: Path, tmp_path: Path, catalog) -> None:
+    # Without rendering (render=None), the source region's trigger is copied and spliced; for a
+    # suite-made repository that must give exactly what the template renders for the region.
+    regions = ["us-east", "eu-west"]
+    repo = generate(plain_suite, tmp_path / "a", case_answers("multi-region", regions=regions))
+    fresh = generate(plain_suite, tmp_path / "b",
+                     case_answers("multi-region", regions=[*regions, "us-west"]))
+    plan = plan_add_region(tree(repo), AddRegionSettings(Path("."), "us-west"), catalog)
+    assert dict(plan.extra)["trigger_from"] == ".github/workflows/trigger-infra-us-east.yml"
+    new = writes(plan)
+    assert sorted(new) == [".copier-answers.yml", NEW_TRIGGER, NEW_VARS]
+    assert new == {path: (fresh / path).read_bytes() for path in new}
+
+
+def test_region_outside_the_catalog_in_a_suite_repository_copies_the_trigger(
+        plain_suite: Path, tmp_path: Path, catalog) -> None:
+    repo = generate(plain_suite, tmp_path / "a", case_answers("multi-region"))
+    plan = plan_add_region(tree(repo), AddRegionSettings(Path("."), "nordics",
+                                                         cloud_region="eu-north-1"), catalog)
+    new = writes(plan)
+    assert sorted(new) == [".github/workflows/trigger-infra-nordics.yml",
+                           "infra/nordics-variables.yml"]
+    trigger = new[".github/workflows/trigger-infra-nordics.yml"].decode()
+    source = (repo / ".github/workflows/trigger-infra-us-east.yml").read_text()
+    assert trigger == (source.replace("infra/us-east-variables.yml", "infra/nordics-variables.yml")
+                       .replace("acme/us-east-1", "acme/eu-north-1").replace("us-east", "nordics"))
+    assert dict(plan.extra)["vpc_cidr"] == "10.0.0.0/16"  # the catalog's ranges stay free
+    assert any("not in the suite's region catalog" in n.text for n in plan.notes)

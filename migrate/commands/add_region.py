@@ -255,7 +255,8 @@ def plan_add_region(files: Mapping[str, bytes], settings: AddRegionSettings,
                               str(src_name) if src_name else None, region, cloud, zones, vpc,
                               state_key)
     changes: list[FileWrite] = [FileWrite(new_path, None, text.encode("utf-8"))]
-    new = NewRegion(region, cloud, state_key, source_path, src.state_key, in_catalog)
+    new = NewRegion(region, cloud, state_key, source_path, src.state_key, src.cloud_region,
+                    in_catalog)
     trigger, made_from = new_trigger(files, answers, new, render)
     changes.append(trigger)
     edits, unfiltered = exclude_from_existing(files, new_path)

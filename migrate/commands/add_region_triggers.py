@@ -30,6 +30,7 @@ class NewRegion:
     state_key: str
     source_path: str  # the variables file the region was copied from
     source_state_key: str
+    source_cloud_region: str | None
     in_catalog: bool  # the catalog knows the region with this cloud region (templates render it)
 
 
@@ -103,10 +104,15 @@ def _copy(text: str, path: str, region: NewRegion) -> str:
         if isinstance(group, str) and src_region and _name_re(src_region).search(group):
             text = yaml_splice.set_scalar(text, where, _name_re(src_region).sub(region.name, group), path)
     # References to the source's own file and state address elsewhere (validation steps,
-    # dispatch payloads) are exact, distinctive tokens: point them at the new region's.
+    # dispatch payloads) are exact, distinctive tokens: point them at the new region's; so are
+    # the source region's name and cloud region code as whole words (targets, comments).
     text = _token_re(region.source_path).sub(new_var, text)
     if region.source_state_key:
         text = _token_re(region.source_state_key).sub(region.state_key, text)
+    if src_region:
+        text = _name_re(src_region).sub(region.name, text)
+    if region.source_cloud_region:
+        text = _name_re(region.source_cloud_region).sub(region.cloud_region, text)
     yaml_splice.reparse(text, path)
     return text
 
