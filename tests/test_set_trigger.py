@@ -158,8 +158,12 @@ def test_bad_input_is_refused_and_nothing_changes(hand_repo, capsys, args, messa
 
 def test_existing_result_branch_is_refused_and_branch_option_overrides(hand_repo, capsys):
     git(hand_repo, "branch", BRANCH)
-    code, _, err = run(capsys, "--repo", str(hand_repo), "--on", "tag", "--tags", "v*")
-    assert code == 3 and "--branch" in err
+    for extra in ([], ["--dry-run"]):
+        code, _, err = run(capsys, "--repo", str(hand_repo), "--on", "tag", "--tags", "v*", *extra)
+        assert code == 3 and f"branch {BRANCH} already exists" in err and "--branch NAME" in err
+    code, _, err = run(capsys, "--repo", str(hand_repo), "--on", "tag", "--tags", "v*",
+                       "--branch", "bad..name")
+    assert code == 3 and "not a valid branch name" in err
     code, out, _ = run(capsys, "--repo", str(hand_repo), "--on", "tag", "--tags", "v*",
                        "--branch", "release-triggers")
     assert code == 0 and "on new branch release-triggers" in out

@@ -214,6 +214,8 @@ def plan_set_trigger(settings: SetTriggerSettings) -> TriggerPlan:
         sorted(p for p in entries if _is_variables_file(p)),
         f"refs/heads/{gitops.current_branch(repo) or 'main'}",
     )
+    if changes:  # say it now, also in a dry run, rather than after the work is done
+        gitops.check_branch_free(repo, branch)
     notes = (
         *github_caveats(spec),
         Note(f"review: git diff HEAD {branch}"),
