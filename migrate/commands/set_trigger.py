@@ -23,15 +23,16 @@ from migrate.triggers import DEFAULT_ENVIRONMENTS, TriggerSpec, make_spec, set_t
 COMMAND = "set-trigger"
 
 
+WORKFLOWS_DIR = ".github/workflows"
+TRIGGER_GLOBS = ("trigger-infra*.yml", "trigger-infra*.yaml")
+# infra/variables.yml, a region's infra/<region>-variables.yml, a service's infra/<name>-vars.yml
+VARIABLES_GLOBS = ("variables.y*ml", "*-variables.y*ml", "*-vars.y*ml")
+
+
 class _WorkflowLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """migrate.events' reading of a workflow (YAML 1.2 booleans: `on` stays "on"), on libyaml."""
 
     yaml_implicit_resolvers = _SlowLoader.yaml_implicit_resolvers
-
-
-WORKFLOWS_DIR = ".github/workflows"
-TRIGGER_GLOBS = ("trigger-infra*.yml", "trigger-infra*.yaml")
-VARIABLES_GLOBS = ("variables.yml", "variables.yaml", "*-variables.yml", "*-variables.yaml")
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,7 @@ def read_environments(files: dict[str, bytes]) -> tuple[str, ...]:
     appearance; staging and production when none names any."""
     found: list[str] = []
     for path in sorted(files):
-        name = PurePosixPath(path).name
-        if not path.startswith("infra/") or not any(fnmatch.fnmatch(name, g) for g in VARIABLES_GLOBS):
+        if not _is_variables_file(path):
             continue
         try:
             data = yaml.safe_load(files[path].decode("utf-8-sig"))
