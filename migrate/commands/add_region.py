@@ -267,6 +267,10 @@ def plan_add_region(files: Mapping[str, bytes], settings: AddRegionSettings,
     notes.insert(0, Note(f"{new_path} carries state_key {state_key}: a new Terraform state at "
                          f"the provider for {cloud}; existing state_key values are unchanged",
                          "provider"))
+    if answers is not None and answers.get("pattern") != "multi-region":
+        notes.append(Note(f"{new_path} and {trigger.path} are not files of the "
+                          f"{answers.get('pattern')} template: copier update leaves them as they "
+                          "are (apply template changes to them by hand)"))
     answer_changes: list[AnswersChange] = []
     listed = _listed_regions(answers)
     if listed is not None and region not in listed:
