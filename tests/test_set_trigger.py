@@ -273,3 +273,15 @@ def test_double_dispatch_across_region_workflows_is_refused(tmp_path, capsys):
     code, _, _ = run(capsys, "--repo", str(repo), "--workflow", "trigger-infra-eu.yml",
                      "--on", "path", "--paths", "infra/eu-*.yml")
     assert code == 0
+
+
+def test_manual_without_a_step_reading_the_input_is_told(tmp_path, capsys):
+    wf = "on:\n  push:\n    paths: [infra/**]\njobs:\n  d:\n    runs-on: x\n    steps:\n      - run: echo\n"
+    repo = make_repo(tmp_path / "r", {WF: wf})
+    code, out, _ = run(capsys, "--repo", str(repo), "--on", "manual", "--dry-run")
+    assert code == 0 and f"{WF}: no step reads inputs.environment" in out
+    reads = wf.replace("      - run: echo\n",
+                       "      - run: echo \"$E\"\n        env:\n          E: ${{ inputs.environment }}\n")
+    repo = make_repo(tmp_path / "r2", {WF: reads})
+    code, out, _ = run(capsys, "--repo", str(repo), "--on", "manual", "--dry-run")
+    assert code == 0 and "no step reads" not in out

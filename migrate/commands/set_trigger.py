@@ -218,6 +218,10 @@ def plan_set_trigger(settings: SetTriggerSettings) -> TriggerPlan:
         gitops.check_branch_free(repo, branch)
     notes = (
         *github_caveats(spec),
+        *(Note(f"{c.path}: no step reads inputs.environment, so a manual run cannot act on the "
+               "environment chosen; pass it to the jobs (e.g. env: ENVIRONMENT: "
+               "${{ inputs.environment }}) in a follow-up commit")
+          for c in changes if spec.manual and b"inputs.environment" not in c.new),
         Note(f"review: git diff HEAD {branch}"),
         Note(f"merge when satisfied: git merge {branch}"),
     ) if changes else ()
