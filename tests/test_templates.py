@@ -347,3 +347,21 @@ def test_bad_answers_are_refused_and_nothing_generated(
     assert done.returncode != 0
     assert message in done.stderr
     assert not dest.exists() or not any(dest.iterdir())
+
+
+def test_suite_root_follows_the_environment_variable(
+    plain_suite: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from migrate.errors import Refused
+    from migrate.suite import suite_root
+
+    monkeypatch.setenv("REPO_MIGRATE_SUITE", str(plain_suite))
+    assert suite_root() == plain_suite
+    assert read_region_catalog()["eu-central"]["vpc_cidr"] == "10.40.0.0/16"
+    monkeypatch.setenv("REPO_MIGRATE_SUITE", str(tmp_path))
+    with pytest.raises(Refused) as refused:
+        suite_root()
+    assert refused.value.problem == f"no template suite at {tmp_path} (copier.yml is missing)"
+    assert refused.value.fix == (
+        "point REPO_MIGRATE_SUITE at the suite's repository root, the folder holding copier.yml"
+    )
