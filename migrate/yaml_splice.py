@@ -96,7 +96,7 @@ def scalar_edit(doc: YamlDoc, node: yaml.Node, value: str) -> Edit | None:
     if node.style in ("|", ">"):
         end = doc.content_end(node)
         return Edit(start, end, render_scalar(value, '"' if "\n" in value else None))
-    text = render_scalar(value, node.style or None)
+    text = render_scalar(value, node.style or None, flow=True)  # safe in flow context too
     return Edit(start, end, " " + text if start == end else text)
 
 

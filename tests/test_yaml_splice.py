@@ -150,3 +150,26 @@ def test_set_sequence_on_a_string_or_null_value():
         "tags:\n", "tags: [v*]\n")
     assert set_sequence(text, ("on", "push", "tags"), ["v*", "x"]) == text.replace(
         "tags:\n", "tags: [v*, x]\n")
+
+
+NESTED = (
+    "a:\n  run: |\n    echo 1\n\n    echo 2\n\n\n"
+    "b: {x: 1, y: [ 2 ]}\n"
+    "c:\n  # about d\n  d: 1  # d\n  e: 2\n"
+)
+
+
+def test_insert_after_a_block_scalar_keeps_its_text():
+    assert insert_key(NESTED, ("a", "env"), {"K": "v"}) == NESTED.replace(
+        "    echo 2\n", "    echo 2\n  env:\n    K: v\n")
+
+
+def test_edits_inside_flow_mappings():
+    assert set_scalar(NESTED, ("b", "x"), "a, b") == NESTED.replace("{x: 1,", "{x: 'a, b',")
+    assert set_sequence(NESTED, ("b", "y"), ["2", "3"]) == NESTED.replace("[ 2 ]", "[ 2, '3' ]")
+
+
+def test_remove_key_takes_its_own_comment_and_insert_after_a_named_key():
+    assert remove_key(NESTED, ("c", "d")) == NESTED.replace("  # about d\n  d: 1  # d\n", "")
+    assert insert_key(NESTED, ("c", "f"), "x", after="d") == NESTED.replace(
+        "  d: 1  # d\n", "  d: 1  # d\n  f: x\n")
