@@ -19,6 +19,7 @@ CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "
 FILES = sorted(CORPUS.glob("*.y*ml")) if CORPUS.is_dir() else []
 TAG = make_spec(["tag"], tags=["v*"])
 PATH = make_spec(["path"], paths=["infra/**", "!infra/README.md"])
+BRANCH_MANUAL = make_spec(["branch", "manual"], branches=["main", "release/**"])
 MANAGED = ("push", "workflow_dispatch")
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -51,12 +52,16 @@ def _on_parts(text: str) -> tuple[str, str, dict[str, str], object]:
     return text[:start], text[end:], events, value
 
 
-def _check(before: str, after: str, spec_push: dict[str, list[str]]) -> None:
+def _check(before: str, after: str, spec_push: dict[str, list[str]], manual: bool = False) -> None:
     head0, tail0, events0, _ = _on_parts(before)
     head1, tail1, events1, on = _on_parts(after)
     assert (head1, tail1) == (head0, tail0), "bytes outside `on:` changed"
     assert isinstance(on, dict) and on["push"] == spec_push, "on.push is not what was asked"
-    assert "workflow_dispatch" not in on, "manual was not asked"
+    if manual:
+        env = on["workflow_dispatch"]["inputs"]["environment"]
+        assert (env["type"], env["options"]) == ("choice", ["staging", "production"])
+    else:
+        assert "workflow_dispatch" not in on, "manual was not asked"
     for name, text in events0.items():
         if name not in MANAGED:
             assert name in events1, f"event {name} lost"
@@ -88,3 +93,13 @@ def test_set_tag_then_path_trigger(path: Path, variant: str):
     assert set_triggers(pathed, PATH, path.name) == pathed
     if variant != "as-is":  # the new lines follow the file's line ending; no final newline added
         assert "\n" not in pathed.replace("\r\n", "") and not pathed.endswith("\n")
+
+
+@pytest.mark.skipif(not FILES, reason=f"corpus not found at {CORPUS}")
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_set_branch_and_manual_trigger(path: Path):
+    """Beyond the issue's check: a branch trigger plus manual runs, on the same files."""
+    original = path.read_bytes().decode("utf-8")
+    out = set_triggers(original, BRANCH_MANUAL, path.name)
+    _check(original, out, {"branches": ["main", "release/**"]}, manual=True)
+    assert set_triggers(out, BRANCH_MANUAL, path.name) == out
