@@ -109,10 +109,16 @@ def check_on_block(path: Path, case: str, answers: dict[str, Any]) -> None:
     )
 
 
-def test_app_ci_workflows_pass_the_checkers(generated: dict[str, Path]) -> None:
-    files = [p for case in ("monorepo", "separate-app", "multi-service") for p in workflow_files(generated[case])]
-    app_ci = [p for p in files if p.name.endswith("-ci.yml")]
-    assert len(app_ci) == 5
+def test_app_ci_workflows_pass_the_checkers(
+    generated: dict[str, Path], plain_suite: Path, tmp_path: Path
+) -> None:
+    node = generate(plain_suite, tmp_path / "node", case_answers("separate-app", runtime="node"))
+    roots = [generated["monorepo"], generated["separate-app"], generated["multi-service"], node]
+    app_ci = [p for root in roots for p in workflow_files(root) if p.name.endswith("-ci.yml")]
+    assert len(app_ci) == 6
+    assert load_workflow(node / ".github/workflows/app-ci.yml")["jobs"]["test"]["steps"][-1] == {
+        "name": "Run the tests (node --test)", "run": "npm test",
+    }
     mono = load_workflow(generated["monorepo"] / ".github/workflows/app-ci.yml")
     assert mono["on"]["push"]["paths"] == ["app/**", ".github/workflows/app-ci.yml"]
     assert mono["jobs"]["test"]["defaults"] == {"run": {"working-directory": "app"}}
