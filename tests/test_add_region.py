@@ -17,12 +17,13 @@ from migrate.commands.add_region import (
     CatalogEntry,
     catalog_entries,
     plan_add_region,
+    verify_result,
 )
 from migrate.commands.explain import check_trigger_routing, trigger_routing
-from migrate.errors import Refused
+from migrate.errors import Refused, VerificationFailed
 from migrate.plan import FileWrite, Plan
 from tests import checkers
-from tests.helpers import commit_all, git, make_repo, repo_state
+from tests.helpers import build_file_tree, commit_all, git, make_repo, repo_state
 from tests.suite_fixtures import case_answers, generate, make_suite_repo
 
 GOLDEN = Path(__file__).parent / "golden" / "add_region"
@@ -423,3 +424,28 @@ def test_region_outside_the_catalog_in_a_suite_repository_copies_the_trigger(
                        .replace("acme/us-east-1", "acme/eu-north-1").replace("us-east", "nordics"))
     assert dict(plan.extra)["vpc_cidr"] == "10.0.0.0/16"  # the catalog's ranges stay free
     assert any("not in the suite's region catalog" in n.text for n in plan.notes)
+
+
+def test_post_conditions_catch_a_changed_state_key_or_an_unplanned_edit(
+        catalog, tmp_path: Path) -> None:
+    plan = plan_for("handmade", catalog, region="us-west", from_region="us-east")
+    before = {p: d for p, d in tree(GOLDEN / "handmade/input").items() if p.startswith("infra/")}
+    good = {**tree(GOLDEN / "handmade/input"), **writes(plan)}
+
+    def scratch(name: str, files: dict[str, bytes]) -> Path:
+        root = tmp_path / name
+        build_file_tree(root, files)
+        return root
+
+    verify_result(plan, before)(scratch("good", good))
+    moved = good["infra/eu-west-variables.yml"].replace(b"acme/eu-west-1", b"acme/eu-west-9")
+    with pytest.raises(VerificationFailed, match="infra/eu-west-variables.yml: state_key changed"):
+        verify_result(plan, before)(scratch("moved", {**good, "infra/eu-west-variables.yml": moved}))
+    touched = good["infra/eu-west-variables.yml"] + b"# touched\n"
+    with pytest.raises(VerificationFailed, match="changed, though the plan does not write it"):
+        verify_result(plan, before)(scratch("touched", {**good, "infra/eu-west-variables.yml": touched}))
+    double = good[".github/workflows/trigger-infra-eu-west.yml"].replace(
+        b"infra/eu-west-variables.yml", b"infra/*-variables.yml")
+    with pytest.raises(VerificationFailed, match="runs .*trigger-infra-eu-west.yml"):
+        verify_result(plan, {})(scratch("double", {
+            **good, ".github/workflows/trigger-infra-eu-west.yml": double}))

@@ -9,16 +9,19 @@ record the region so that `copier update` keeps the files.
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import yaml
-
 from migrate import gitops, regions, suite, yaml_splice
 from migrate.commands.add_region_suite import file_renderer, project_renderer, sync_template_files
 from migrate.commands.add_region_triggers import NewRegion, exclude_from_existing, new_trigger
+from migrate.commands.add_region_variables import (
+    Variables,
+    load_yaml,
+    new_variables_text,
+    read_variables,
+)
 from migrate.commands.explain import trigger_routing
 from migrate.errors import Refused, VerificationFailed
 from migrate.plan import AnswersChange, FileWrite, Note, Plan, default_branch
@@ -50,57 +53,6 @@ class CatalogEntry:
     cloud_region: str
     availability_zones: tuple[str, ...]
     vpc_cidr: ipaddress.IPv4Network
-
-
-@dataclass(frozen=True)
-class Variables:
-    """The region-specific facts of one variables file."""
-
-    path: str
-    customer_id: str
-    state_key: str
-    cloud_region: str | None
-    zones: tuple[str, ...]
-    vpc: ipaddress.IPv4Network | None
-    public: tuple[ipaddress.IPv4Network, ...]
-    private: tuple[ipaddress.IPv4Network, ...]
-
-
-def load_yaml(path: str, data: bytes) -> object:
-    """Parse one file, refusing (naming it) when it is not YAML."""
-    try:
-        return yaml.safe_load(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise Refused(f"{path} is not valid YAML ({exc})".replace("\n", " "),
-                      f"fix {path}, commit, and run again") from exc
-
-
-def read_variables(path: str, data: bytes) -> Variables:
-    """The facts add-region needs from a variables file; refuses a file without them."""
-    doc = load_yaml(path, data)
-    if not isinstance(doc, dict):
-        raise Refused(f"{path} is not a YAML mapping", f"fix {path}, commit, and run again")
-    region = doc.get("region") if isinstance(doc.get("region"), dict) else {}
-    network = doc.get("network") if isinstance(doc.get("network"), dict) else {}
-
-    def nets(key: str) -> tuple[ipaddress.IPv4Network, ...]:
-        items = network.get(key) or []
-        if not isinstance(items, list):
-            raise Refused(f"{path} network.{key} is not a list", f"fix {path} and run again")
-        return tuple(regions.parse_network(v, f"{path} network.{key}") for v in items)
-
-    vpc = network.get("vpc_cidr")
-    zones = region.get("availability_zones") or []
-    return Variables(
-        path=path,
-        customer_id=str(doc.get("customer_id") or ""),
-        state_key=str(doc.get("state_key") or ""),
-        cloud_region=str(region["cloud_region"]) if region.get("cloud_region") else None,
-        zones=tuple(str(z) for z in zones) if isinstance(zones, list) else (),
-        vpc=regions.parse_network(vpc, f"{path} network.vpc_cidr") if vpc else None,
-        public=nets("public_subnets"),
-        private=nets("private_subnets"),
-    )
 
 
 def _answers(files: Mapping[str, bytes]) -> dict[str, object] | None:
@@ -158,41 +110,8 @@ def choose_source(files: Mapping[str, bytes], answers: Mapping[str, object] | No
                   "or pass --repo PATH")
 
 
-def _retitle(text: str, old: Sequence[str], new: Sequence[str]) -> str:
-    """The leading comment block with the source's region name and code replaced by the new
-    region's (it names the file's region); every other comment stays as written."""
-    body = len(text) - len(text.lstrip("\ufeff"))
-    end = body
-    for line in text[body:].splitlines(keepends=True):
-        if line.strip() and not line.lstrip().startswith("#"):
-            break
-        end += len(line)
-    pairs = {o: n for o, n in zip(old, new) if o}
-    if not pairs or end == body:
-        return text
-    words = re.compile(r"(?<![A-Za-z0-9-])(" + "|".join(
-        re.escape(o) for o in sorted(pairs, key=len, reverse=True)) + r")(?![A-Za-z0-9-])")
-    return text[:body] + words.sub(lambda m: pairs[m[1]], text[body:end]) + text[end:]
-
-
-def new_variables_text(text: str, src: Variables, src_name: str | None, region: str,
-                       cloud_region: str, zones: Sequence[str], vpc: ipaddress.IPv4Network | None,
-                       state_key: str) -> str:
-    """*text* (the source file) with the region-specific values of the new region spliced in."""
-    name = src.path
-    text = yaml_splice.set_scalar(text, ("state_key",), state_key, name)
-    if yaml_splice.get_value(text, ("region", "name"), name) is not None:
-        text = yaml_splice.set_scalar(text, ("region", "name"), region, name)
-    text = yaml_splice.set_scalar(text, ("region", "cloud_region"), cloud_region, name)
-    # Item by item, so each item keeps its quotes and its own comment.
-    for i, zone in enumerate(zones):
-        text = yaml_splice.set_scalar(text, ("region", "availability_zones", i), zone, name)
-    if src.vpc is not None and vpc is not None:
-        text = yaml_splice.set_scalar(text, ("network", "vpc_cidr"), str(vpc), name)
-        for key, nets in (("public_subnets", src.public), ("private_subnets", src.private)):
-            for i, net in enumerate(regions.move_subnets(nets, src.vpc, vpc)):
-                text = yaml_splice.set_scalar(text, ("network", key, i), str(net), name)
-    return _retitle(text, [src_name or "", src.cloud_region or ""], [region, cloud_region])
+def _as_list(value: object) -> list[object]:
+    return list(value) if isinstance(value, (list, tuple)) else []
 
 
 def catalog_entries(raw: Mapping[str, Mapping[str, object]]) -> dict[str, CatalogEntry]:
@@ -200,7 +119,7 @@ def catalog_entries(raw: Mapping[str, Mapping[str, object]]) -> dict[str, Catalo
     return {
         name: CatalogEntry(
             cloud_region=str(row["cloud_region"]),
-            availability_zones=tuple(str(z) for z in row.get("availability_zones") or ()),  # type: ignore[union-attr]
+            availability_zones=tuple(str(z) for z in _as_list(row.get("availability_zones"))),
             vpc_cidr=ipaddress.IPv4Network(str(row["vpc_cidr"])),
         )
         for name, row in raw.items()
@@ -287,19 +206,20 @@ def plan_add_region(files: Mapping[str, bytes], settings: AddRegionSettings,
                               "regions there); copier update leaves its files alone", "next"))
     branch = settings.branch or default_branch(COMMAND, region)
     notes += [Note(f"review: git diff HEAD {branch}"), Note(f"merge when satisfied: git merge {branch}")]
-    how = "rendered from the suite's multi-region template" if made_from == "rendered" \
-        else f"copied from {made_from}"
+    how = ("rendered from the suite's multi-region template" if made_from == "rendered"
+           else f"copied from {made_from}")
+    lines = [f"- {new_path}: copied from {source_path}; state_key {state_key}",
+             f"- {trigger.path}: {how}"]
+    lines += [f"- {c.path}: " + (f"regions += {region}" if c.path == ANSWERS_FILE
+                                 else f"stops firing for {new_path}") for c in changes[2:]]
     return Plan(
         command=COMMAND, repo=settings.repo, branch=branch, changes=tuple(changes),
         answers=tuple(answer_changes), notes=tuple(notes), base=base,
-        message=(f"repo-migrate add-region {region} ({cloud})\n\n"
-                 f"- {new_path}: copied from {source_path}; state_key {state_key}\n"
-                 f"- {trigger.path}: {how}\n"
-                 + "".join(f"- {c.path}: {'stops firing for ' + new_path if c.path != ANSWERS_FILE else 'regions += ' + region}\n"
-                           for c in changes[2:])),
+        message=f"repo-migrate add-region {region} ({cloud})\n\n" + "".join(f"{x}\n" for x in lines),
         extra=(("region", region), ("cloud_region", cloud), ("source", source_path),
                ("state_key", state_key), ("vpc_cidr", str(vpc) if vpc else None),
-               ("availability_zones", list(zones)), ("trigger_from", made_from), ("unfiltered_triggers", unfiltered)),
+               ("availability_zones", list(zones)), ("trigger_from", made_from),
+               ("unfiltered_triggers", unfiltered)),
     )
 
 
@@ -357,9 +277,12 @@ def verify_result(plan: Plan, before: Mapping[str, bytes]) -> Callable[[Path], N
                 problems.append(f"{change.path} does not hold the planned bytes")
         infra = sorted(p.relative_to(work).as_posix() for p in (work / "infra").glob("*.y*ml"))
         facts = {p: read_variables(p, (work / p).read_bytes()) for p in infra}
+        written = {c.path for c in plan.changes}
         for path, data in before.items():
             if path in facts and read_variables(path, data).state_key != facts[path].state_key:
                 problems.append(f"{path}: state_key changed")
+            elif path not in written and (work / path).read_bytes() != data:
+                problems.append(f"{path} changed, though the plan does not write it")
         new = facts.get(new_path)
         if new is None or new.state_key != extra["state_key"]:
             problems.append(f"{new_path}: missing or state_key is not {extra['state_key']}")

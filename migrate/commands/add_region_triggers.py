@@ -90,19 +90,10 @@ def _copy(text: str, path: str, region: NewRegion) -> str:
                                                   filters.escape(new_var), path)
     src_region = regions.region_of_file(region.source_path)
     name = yaml_splice.get_value(text, ("name",), path)
-    if isinstance(name, str) and name:
-        if src_region and _name_re(src_region).search(name):
-            new_name = _name_re(src_region).sub(region.name, name)
-        else:
-            new_name = f"trigger-infra-{region.name}" if name == "trigger-infra" else f"{name} ({region.name})"
+    if isinstance(name, str) and name and not (src_region and _name_re(src_region).search(name)):
+        # A name without the source region in it (a monorepo's trigger-infra): name the region.
+        new_name = f"trigger-infra-{region.name}" if name == "trigger-infra" else f"{name} ({region.name})"
         text = yaml_splice.set_scalar(text, ("name",), new_name, path)
-    jobs = yaml_splice.get_value(text, ("jobs",), path)
-    groups = [("concurrency", "group")] + [
-        ("jobs", job, "concurrency", "group") for job in (jobs if isinstance(jobs, dict) else {})]
-    for where in groups:
-        group = yaml_splice.get_value(text, where, path)
-        if isinstance(group, str) and src_region and _name_re(src_region).search(group):
-            text = yaml_splice.set_scalar(text, where, _name_re(src_region).sub(region.name, group), path)
     # References to the source's own file and state address elsewhere (validation steps,
     # dispatch payloads) are exact, distinctive tokens: point them at the new region's; so are
     # the source region's name and cloud region code as whole words (targets, comments).
