@@ -449,3 +449,15 @@ def test_post_conditions_catch_a_changed_state_key_or_an_unplanned_edit(
     with pytest.raises(VerificationFailed, match="runs .*trigger-infra-eu-west.yml"):
         verify_result(plan, {})(scratch("double", {
             **good, ".github/workflows/trigger-infra-eu-west.yml": double}))
+
+
+def test_cli_json_dry_run_lists_the_writes_and_changes_nothing(handmade: Path) -> None:
+    before = repo_state(handmade)
+    out = run_cli("add-region", "us-west", "--from", "us-east", "--repo", str(handmade),
+                  "--dry-run", "--json")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert (result["command"], result["status"]) == ("add-region", "planned")
+    assert [(c["kind"], c["path"]) for c in result["changes"]] == [
+        ("create", NEW_VARS), ("create", NEW_TRIGGER)]
+    assert repo_state(handmade) == before
