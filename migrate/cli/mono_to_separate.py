@@ -45,12 +45,13 @@ def mono_to_separate_command(
     """Options into settings, then plan -> show or apply."""
     settings = core.Settings(repo=repo, infra_repo=infra_repo, branch=branch,
                              history=not no_history, progress=sys.stderr.isatty() and not as_json)
-    migration = core.plan(settings)
     if dry_run:
+        migration = core.plan(settings)
         typer.echo(show.dumps(migration.plans, "planned") if as_json
                    else show.render_text(migration.plans, "planned"), nl=False)
         return
-    result = core.apply(migration)
+    result = core.run(settings)
+    migration = result.migration
     if as_json:
         data = show.to_json(migration.plans, "applied")
         data["published"] = {

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 import shutil
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -191,8 +193,8 @@ def _secret_name(src: Repository, triggers: list[str]) -> str:
     return "that dispatches to the provider"
 
 
-def plan(settings: Settings) -> Migration:
-    """Read the monorepo and return the plan of both results (pure but for reading)."""
+def _start(settings: Settings) -> tuple[Repository, Path, str, tuple[str, ...]]:
+    """Every refusal check; the source, DEST, the result branch and the paths DEST keeps."""
     root = gitops.toplevel(settings.repo)
     branch = settings.branch or default_branch(COMMAND)
     gitops.check_safe_to_start(root, branch=branch, need_history=settings.history)
@@ -200,9 +202,17 @@ def plan(settings: Settings) -> Migration:
     publish.check_destination(dest, not_inside=[root])
     src = read_repository(root)
     _refuse_wrong_pattern(src)
+    triggers = tuple(sorted(p for p in src.tree if TRIGGER_WORKFLOW.match(p)))
+    _app_moves(src, set(src.files_under("infra/")) | set(triggers))  # refuses name clashes
+    return src, dest, branch, ("infra/", *triggers)
 
+
+def plan(settings: Settings) -> Migration:
+    """Read the monorepo and return the plan of both results (pure but for reading)."""
+    src, dest, branch, keep = _start(settings)
+    root = src.root
     infra_files = src.files_under("infra/")
-    triggers = sorted(p for p in src.tree if TRIGGER_WORKFLOW.match(p))
+    triggers = list(keep[1:])
     leaving = set(infra_files) | set(triggers)
     moves = _app_moves(src, leaving)
     src.prefetch(sorted(leaving))
@@ -217,7 +227,13 @@ def plan(settings: Settings) -> Migration:
     app_changes += moves
     app_changes.append(FileWrite(POINTER_FILE, None, pointer_text(infra_name, src.head, keys)))
     after_move = {(p[4:] if p.startswith("app/") else p): p for p in src.tree if p not in leaving}
-    for new_path, old_path in sorted(after_move.items()):
+    # Only workflows and files the template renders differently can change: read just those.
+    differ = {p for p in after_move if renders is not None and p != ANSWERS_FILE and
+              renders["monorepo"].files.get(after_move[p]) != renders["separate-app"].files.get(p)}
+    candidates = sorted(p for p in after_move if WORKFLOW.match(p) or p in differ)
+    src.prefetch(after_move[p] for p in candidates)
+    for new_path in candidates:
+        old_path = after_move[new_path]
         current = src.read(old_path)
         result = current
         if renders is not None and new_path != ANSWERS_FILE:
@@ -280,7 +296,6 @@ def plan(settings: Settings) -> Migration:
     }
     infra_changes.append(FileWrite(RECORD_FILE, None, record_json(record)))
 
-    keep = ("infra/", *triggers)
     steps: list[HistoryStep] = []
     if settings.history:
         touching = int(gitops.git(root, "rev-list", "--count", src.head, "--", *keep).strip())
@@ -321,24 +336,28 @@ def plan(settings: Settings) -> Migration:
     return Migration(settings, src, app_plan, infra_plan, keep)
 
 
-def _build_infra(m: Migration, staging: Path) -> str:
-    """The infra repository, built in *staging*; returns its HEAD."""
-    src, s = m.source, m.settings
-    branch = src.branch or "main"
-    if s.history:
-        history.clone_for_rewrite(src.root, staging, branch)
-        if gitops.head_sha(staging) != src.head:
-            raise Refused(f"{src.root} changed while the command ran", "run it again")
-        publish.kill_point("after-infra-clone")
-        args = [a for p in m.keep_paths for a in ("--path", p)]
-        history.filter_repo(staging, args, progress=s.progress, label="keeping infra/ history")
-        publish.kill_point("after-filter-repo")
-        cmap = history.commit_map(staging)
-        data = cmap.read_bytes()
-        shutil.rmtree(cmap.parent)  # the map is committed below; no "already ran" marker left
-        publish.write_changes(staging, [FileWrite(COMMIT_MAP_FILE, None, data)])
-    else:
-        gitops.git(staging, "init", "-q", "-b", branch)
+def _rewrite_history(src: Repository, keep: tuple[str, ...], staging: Path, progress: bool) -> None:
+    """Clone the branch into *staging* and keep only *keep* with its history (filter-repo)."""
+    history.clone_for_rewrite(src.root, staging, src.branch or "main")
+    if gitops.head_sha(staging) != src.head:
+        raise Refused(f"{src.root} changed while the command ran", "run it again")
+    publish.kill_point("after-infra-clone")
+    args = [a for p in keep for a in ("--path", p)]
+    history.filter_repo(staging, args, progress=progress, label="keeping infra/ history")
+    publish.kill_point("after-filter-repo")
+    cmap = history.commit_map(staging)
+    data = cmap.read_bytes()
+    shutil.rmtree(cmap.parent)  # the map is committed next; no "already ran" marker left
+    publish.write_changes(staging, [FileWrite(COMMIT_MAP_FILE, None, data)])
+
+
+def _finish_infra(m: Migration, staging: Path, *, rewritten: bool) -> str:
+    """Commit the infra plan's files in *staging* (history already rewritten or not wanted)."""
+    src = m.source
+    if m.settings.history and not rewritten:
+        _rewrite_history(src, m.keep_paths, staging, m.settings.progress)
+    elif not m.settings.history:
+        gitops.git(staging, "init", "-q", "-b", src.branch or "main")
     publish.write_changes(staging, m.infra.changes)
     commit = publish.commit_all(staging, m.infra.commit_message, ident_from=src.root)
     assert commit is not None
@@ -346,21 +365,66 @@ def _build_infra(m: Migration, staging: Path) -> str:
     return commit
 
 
-def apply(m: Migration) -> Result:
-    """Build both results in scratch copies, verify them together, then publish both, last."""
-    src, dest = m.source, m.infra.repo
+def _check_unchanged(m: Migration) -> None:
+    src = m.source
     if gitops.head_sha(src.root) != src.head:
         raise Refused(f"{src.root} changed since the plan was made", "run the command again")
     assert m.app.branch is not None
     gitops.check_branch_free(src.root, m.app.branch)
-    publish.check_destination(dest, not_inside=[src.root])
-    with publish.staging_dir(dest) as staging:
-        infra_commit = _build_infra(m, staging)
-        with publish.prepare_branch(src.root, m.app) as prepared:
+    publish.check_destination(m.infra.repo, not_inside=[src.root])
+
+
+def _verify_and_publish(m: Migration, staging: Path, prepared: publish.Prepared,
+                        infra_commit: str) -> Result:
+    """Check both results together, then publish DEST (one rename) and the branch, last."""
+    verify_split(m, prepared.work, staging)
+    publish.kill_point("before-publish")
+    publish.publish_directory(staging, m.infra.repo)
+    publish.kill_point("between-publishes")
+    app = publish.publish_branch(m.source.root, m.app, prepared)
+    return Result(m, app, publish.Published(m.infra.repo, None, infra_commit))
+
+
+def apply(m: Migration) -> Result:
+    """Build both results in scratch copies, verify them together, then publish both, last."""
+    _check_unchanged(m)
+    with publish.staging_dir(m.infra.repo) as staging:
+        infra_commit = _finish_infra(m, staging, rewritten=False)
+        with publish.prepare_branch(m.source.root, m.app) as prepared:
             assert prepared is not None
-            verify_split(m, prepared.work, staging)
-            publish.kill_point("before-publish")
-            publish.publish_directory(staging, dest)
-            publish.kill_point("between-publishes")
-            app = publish.publish_branch(src.root, m.app, prepared)
-    return Result(m, app, publish.Published(dest, None, infra_commit))
+            return _verify_and_publish(m, staging, prepared, infra_commit)
+
+
+def run(settings: Settings) -> Result:
+    """``apply(plan(settings))``, rewriting the history while the rest is planned and prepared.
+
+    The history rewrite needs only the source and the paths to keep; the plan (rendering the
+    suite's templates is Python work) and the app branch's scratch commit do not need the
+    rewrite: a second thread does them meanwhile. The rewrite happens in the scratch directory
+    beside DEST, after every refusal check; nothing is published before both are verified.
+    """
+    if not settings.history:
+        return apply(plan(settings))
+    src, dest, _branch, keep = _start(settings)
+    with ExitStack() as stack:
+        staging = stack.enter_context(publish.staging_dir(dest))
+        pool = stack.enter_context(ThreadPoolExecutor(max_workers=1))
+
+        def plan_and_prepare() -> tuple[Migration, publish.Prepared]:
+            m = plan(settings)
+            _check_unchanged(m)
+            # The stack is only touched by this thread until the main thread joins it.
+            prepared = stack.enter_context(publish.prepare_branch(src.root, m.app))
+            assert prepared is not None
+            return m, prepared
+
+        future = pool.submit(plan_and_prepare)
+        try:
+            _rewrite_history(src, keep, staging, settings.progress)
+        finally:
+            m, prepared = future.result()
+        if m.keep_paths != keep or m.source.head != src.head:
+            raise Refused(f"{src.root} changed while the command ran", "run it again")
+        infra_commit = _finish_infra(m, staging, rewritten=True)
+        return _verify_and_publish(m, staging, prepared, infra_commit)
+    raise AssertionError("unreachable")
