@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from migrate.errors import Refused
+
 SUITE_ENV = "REPO_MIGRATE_SUITE"
 # What a plain (non-git) copy of the suite needs in order to render.
 _SUITE_FILES = ("copier.yml", "templates")
@@ -25,9 +27,6 @@ def suite_root() -> Path:
     override = os.environ.get(SUITE_ENV)
     root = Path(override) if override else Path(__file__).resolve().parent.parent
     if not (root / "copier.yml").is_file():
-        # Imported lazily: the error tree is shared and this module must stay importable alone.
-        from migrate.errors import Refused
-
         raise Refused(
             f"no template suite at {root} (copier.yml is missing)",
             f"point {SUITE_ENV} at the suite's repository root, the folder holding copier.yml",
