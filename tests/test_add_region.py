@@ -461,3 +461,17 @@ def test_cli_json_dry_run_lists_the_writes_and_changes_nothing(handmade: Path) -
     assert [(c["kind"], c["path"]) for c in result["changes"]] == [
         ("create", NEW_VARS), ("create", NEW_TRIGGER)]
     assert repo_state(handmade) == before
+
+
+def test_a_second_region_in_a_monorepo_copies_the_main_file_again(catalog) -> None:
+    files = {**tree(GOLDEN / "monorepo" / "input"), **tree(GOLDEN / "monorepo" / "eu-west")}
+    plan = plan_add_region(files, AddRegionSettings(Path("."), "ap-south"), catalog)
+    assert dict(plan.extra)["source"] == "infra/variables.yml"
+    assert dict(plan.extra)["vpc_cidr"] == "10.50.0.0/16"
+    new = writes(plan)
+    assert sorted(new) == [".github/workflows/trigger-infra-ap-south.yml",
+                           ".github/workflows/trigger-infra.yml", "infra/ap-south-variables.yml"]
+    # Each exclusion goes right after the last pattern that lets the file through.
+    assert b"            - infra/**   # everything under infra\n" \
+           b"            - '!infra/ap-south-variables.yml'\n" \
+           b"            - '!infra/eu-west-variables.yml'\n" in new[".github/workflows/trigger-infra.yml"]

@@ -97,6 +97,12 @@ def choose_source(files: Mapping[str, bytes], answers: Mapping[str, object] | No
                           f"(regions with a variables file: {have})",
                           "pass --from with one of those regions, or leave it out")
         return by_region[from_region]
+    # A repository with infra/variables.yml (a monorepo or infra repository that already got a
+    # region) copies its main file, unless it is a multi-region one or that file has no region.
+    multi = answers is not None and answers.get("pattern") == "multi-region"
+    if SHARED_VARIABLES in files and not multi and (
+            not by_region or read_variables(SHARED_VARIABLES, files[SHARED_VARIABLES]).cloud_region):
+        return SHARED_VARIABLES
     if by_region:
         for name in _listed_regions(answers) or []:
             if name in by_region:
