@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.checkers import actionlint, check_jsonschema, zizmor
+from tests.checkers import actionlint, check_jsonschema, check_schemafile, zizmor
 from tests.suite_fixtures import INFRA_CASES, TRIGGER_SUBSETS, case_answers, generate
 
 # Paths each pattern's trigger workflow filters on (push with path, and pull_request).
@@ -63,9 +63,11 @@ def test_trigger_workflows_of_every_kind_combination_pass_the_checkers(
     plain_suite: Path, tmp_path: Path, case: str
 ) -> None:
     files: list[Path] = []
+    variables: list[Path] = []
     for index, kinds in enumerate(TRIGGER_SUBSETS):
         answers = combo_answers(case, index, kinds)
         dest = generate(plain_suite, tmp_path / f"combo-{index}", answers)
+        variables += sorted((dest / "infra").glob("*.yml"))
         triggers = [p for p in workflow_files(dest) if p.name.startswith("trigger-infra")]
         assert len(triggers) == (2 if case == "multi-region" else 1)
         for path in triggers:
@@ -73,6 +75,8 @@ def test_trigger_workflows_of_every_kind_combination_pass_the_checkers(
         files += workflow_files(dest)
     findings = actionlint(files) + zizmor(files) + check_jsonschema(files)
     assert findings == []
+    # The variables files of every combination (both tiers, other environments) are valid too.
+    assert check_schemafile(variables, tmp_path / "combo-0/infra/variables.schema.json") == []
 
 
 def check_on_block(path: Path, case: str, answers: dict[str, Any]) -> None:
