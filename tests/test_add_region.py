@@ -475,3 +475,9 @@ def test_a_second_region_in_a_monorepo_copies_the_main_file_again(catalog) -> No
     assert b"            - infra/**   # everything under infra\n" \
            b"            - '!infra/ap-south-variables.yml'\n" \
            b"            - '!infra/eu-west-variables.yml'\n" in new[".github/workflows/trigger-infra.yml"]
+
+
+def test_a_trigger_that_is_not_utf8_is_refused(catalog) -> None:
+    with pytest.raises(Refused, match="trigger-infra.yml is not UTF-8 text"):
+        plan_for("monorepo", catalog, {".github/workflows/trigger-infra.yml": b"on: push\n# \xff\n"},
+                 region="eu-west")

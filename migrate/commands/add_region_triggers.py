@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from migrate import filters, regions, yaml_splice
-from migrate.errors import Refused
+from migrate.errors import Refused, UnsafeYamlEdit
 from migrate.plan import FileWrite
 
 WORKFLOWS = ".github/workflows/"
@@ -38,6 +38,14 @@ def is_trigger(path: str) -> bool:
     """True for .github/workflows/trigger-infra*.yml (the workflows that dispatch)."""
     name = path[len(WORKFLOWS):] if path.startswith(WORKFLOWS) else ""
     return "/" not in name and name.startswith("trigger-infra") and name.endswith((".yml", ".yaml"))
+
+
+def decode(path: str, data: bytes) -> str:
+    """*data* as text (a BOM kept as U+FEFF, so splicing keeps it), or a refusal naming *path*."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UnsafeYamlEdit(f"{path} is not UTF-8 text", "save it as UTF-8, then run again") from None
 
 
 def _token_re(literal: str) -> re.Pattern[str]:
@@ -115,11 +123,7 @@ def new_trigger(files: Mapping[str, bytes], answers: Mapping[str, object] | None
     if render is not None and answers is not None and region.in_catalog:
         return FileWrite(target, None, _render(answers, region, render)), "rendered"
     src = source_trigger(files, region.source_path)
-    data = files[src]
-    bom = data.startswith(b"\xef\xbb\xbf")
-    text = data.decode("utf-8")
-    new = _copy(text, src, region)
-    assert new.startswith("\ufeff") == bom
+    new = _copy(decode(src, files[src]), src, region)
     return FileWrite(target, None, new.encode("utf-8")), src
 
 
@@ -162,7 +166,7 @@ def exclude_from_existing(files: Mapping[str, bytes], new_var: str
     unfiltered: list[str] = []
     for path in sorted(p for p in files if is_trigger(p)):
         old = files[path]
-        text = old.decode("utf-8")
+        text = decode(path, old)
         new, events = _exclude(text, path, new_var)
         if new != text:
             writes.append(FileWrite(path, old, new.encode("utf-8")))
