@@ -71,17 +71,16 @@ def render_project(
     )
 
 
-def render_files(
-    answers: Mapping[str, Any], relpaths: Iterable[str], *, src: str | None = None
+def render_tree(
+    answers: Mapping[str, Any], *, src: str | None = None, vcs_ref: str | None = None
 ) -> dict[str, bytes]:
-    """Render the suite once with *answers* and return the bytes of each of *relpaths*.
+    """Render a whole project with *answers* and return {relative posix path: bytes} of its files.
 
-    Without *src* the suite's working tree is rendered from a plain copy, so no git clone is
-    made; a missing file raises FileNotFoundError naming it.
+    Without *src* and *vcs_ref* the suite's working tree is rendered from a plain copy (no git
+    clone, no tag lookup); with *vcs_ref* alone, the suite's git repository at that ref.
     """
-    wanted = list(relpaths)
     with tempfile.TemporaryDirectory(prefix="repo-migrate-render-") as tmp:
-        if src is None:
+        if src is None and vcs_ref is None:
             plain = Path(tmp) / "suite"
             plain.mkdir()
             root = suite_root()
@@ -92,16 +91,41 @@ def render_files(
                     shutil.copy2(root / name, plain / name)
             src = str(plain)
         out = Path(tmp) / "out"
-        render_project(answers, out, src=src)
-        result: dict[str, bytes] = {}
-        for rel in wanted:
-            path = out / rel
-            if not path.is_file():
-                raise FileNotFoundError(f"the suite renders no {rel} for these answers")
-            result[rel] = path.read_bytes()
-        return result
+        render_project(answers, out, src=src, vcs_ref=vcs_ref)
+        return {
+            path.relative_to(out).as_posix(): path.read_bytes()
+            for path in sorted(out.rglob("*"))
+            if path.is_file()
+        }
 
 
-def render_file(answers: Mapping[str, Any], relpath: str, *, src: str | None = None) -> bytes:
+def render_files(
+    answers: Mapping[str, Any],
+    relpaths: Iterable[str],
+    *,
+    src: str | None = None,
+    vcs_ref: str | None = None,
+) -> dict[str, bytes]:
+    """Render the suite once with *answers* and return the bytes of each of *relpaths*.
+
+    Source and version as for render_tree; a file the answers do not produce raises
+    FileNotFoundError naming it.
+    """
+    tree = render_tree(answers, src=src, vcs_ref=vcs_ref)
+    result: dict[str, bytes] = {}
+    for rel in relpaths:
+        if rel not in tree:
+            raise FileNotFoundError(f"the suite renders no {rel} for these answers")
+        result[rel] = tree[rel]
+    return result
+
+
+def render_file(
+    answers: Mapping[str, Any],
+    relpath: str,
+    *,
+    src: str | None = None,
+    vcs_ref: str | None = None,
+) -> bytes:
     """Render the suite with *answers* and return the bytes of the one file *relpath*."""
-    return render_files(answers, [relpath], src=src)[relpath]
+    return render_files(answers, [relpath], src=src, vcs_ref=vcs_ref)[relpath]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from migrate.suite import read_region_catalog, render_file, render_files
+from migrate.suite import read_region_catalog, render_file, render_files, render_tree
 from tests.checkers import check_schemafile
 from tests.helpers import commit_all, git
 from tests.suite_fixtures import PATTERN_CASES, case_answers, generate, make_suite_repo
@@ -365,3 +365,16 @@ def test_suite_root_follows_the_environment_variable(
     assert refused.value.fix == (
         "point REPO_MIGRATE_SUITE at the suite's repository root, the folder holding copier.yml"
     )
+
+
+def test_render_tree_at_a_suite_version(tmp_path: Path) -> None:
+    suite = make_suite_repo(tmp_path / "suite")
+    readme = suite / "templates/_shared/README.md.jinja"
+    readme.write_text(readme.read_text() + "\nVersion two.\n")
+    commit_all(suite, "v2")
+    git(suite, "tag", "v2")
+    answers = case_answers("separate-infra")
+    v1 = render_tree(answers, src=str(suite), vcs_ref="v1")
+    v2 = render_file(answers, "README.md", src=str(suite), vcs_ref="v2")
+    assert sorted(v1) == EXPECTED_TREES["separate-infra"]
+    assert v2 == v1["README.md"] + b"\nVersion two.\n"
