@@ -48,8 +48,11 @@ def baseline(repo: Path, work: Path, *, local: bool = False) -> list[list[str]]:
     """Fresh clone (``--no-local``, as filter-repo's docs advise; or a local hardlink clone)."""
     clone = work / "clone"
     how = [] if local else ["--no-local"]
+    # A local clone copies loose objects, which filter-repo's fresh-clone check refuses without
+    # --force (repo-migrate passes --force to its own scratch clone too).
+    force = " --force" if local else ""
     return [["git", "clone", "-q", *how, str(repo), str(clone)],
-            ["sh", "-c", f'cd "{clone}" && "{BIN / "git-filter-repo"}" --quiet --path infra/']]
+            ["sh", "-c", f'cd "{clone}" && "{BIN / "git-filter-repo"}" --quiet{force} --path infra/']]
 
 
 def baseline_local(repo: Path, work: Path) -> list[list[str]]:
