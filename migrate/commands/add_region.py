@@ -14,7 +14,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from migrate import gitops, regions, suite, yaml_splice
-from migrate.commands.add_region_suite import file_renderer, project_renderer, sync_template_files
+from migrate.commands.add_region_suite import (
+    file_renderer,
+    is_pinned,
+    project_renderer,
+    sync_template_files,
+)
 from migrate.commands.add_region_triggers import NewRegion, exclude_from_existing, new_trigger
 from migrate.commands.add_region_variables import (
     Variables,
@@ -181,7 +186,7 @@ def plan_add_region(files: Mapping[str, bytes], settings: AddRegionSettings,
                               state_key)
     changes: list[FileWrite] = [FileWrite(new_path, None, text.encode("utf-8"))]
     new = NewRegion(region, cloud, state_key, source_path, src.state_key, src.cloud_region,
-                    in_catalog)
+                    str(src_name) if src_name else regions.region_of_file(source_path), in_catalog)
     trigger, made_from = new_trigger(files, answers, new, render)
     changes.append(trigger)
     edits, unfiltered = exclude_from_existing(files, new_path)
@@ -256,7 +261,11 @@ def plan_in_repo(settings: AddRegionSettings, render: Renderer | None = None) ->
     catalog = catalog_entries(suite.read_region_catalog())
     answers = _answers(files)
     project = project_renderer(answers) if answers is not None and render is None else None
-    if project is not None:
+    if project is not None and answers is not None and (
+            is_pinned(answers) or answers.get("pattern") != "multi-region"):
+        # In a multi-region repository only its own suite version gives the bytes `copier
+        # update` expects; else the source region's trigger is copied (the same bytes when
+        # unedited). Other patterns' templates do not own the file: any version renders it.
         render = file_renderer(project)
     plan = plan_add_region(files, replace(settings, repo=repo), catalog, base=base, render=render)
     if project is not None and answers is not None and plan.answers:

@@ -26,18 +26,24 @@ def _has_commit(repo: Path, commit: str) -> bool:
     return out.strip() != ""
 
 
+def is_pinned(answers: Mapping[str, object]) -> bool:
+    """True when the suite version the repository was generated from can be rendered again."""
+    src = str(answers.get("_src_path") or "").removeprefix("git+").removeprefix("file://")
+    commit = str(answers.get("_commit") or "")
+    return bool(commit) and bool(src) and Path(src).is_dir() and _has_commit(Path(src), commit)
+
+
 def project_renderer(answers: Mapping[str, object]) -> ProjectRenderer:
     """Render the whole project for some answers, at the suite version the repository was
-    generated from when that suite is a local git repository; else the bundled suite.
+    generated from when that suite is a local git repository (is_pinned); else the bundled suite.
 
     TODO(migrate/suite.py): use suite.render_files(..., vcs_ref=) once it takes a vcs_ref.
     """
-    src = str(answers.get("_src_path") or "")
+    local = str(answers.get("_src_path") or "").removeprefix("git+").removeprefix("file://")
     commit = str(answers.get("_commit") or "")
-    local = src.removeprefix("git+").removeprefix("file://")
     # A commit the suite's history does not hold (Copier's commit of uncommitted template
-    # changes) cannot be rendered again: fall back to the bundled suite.
-    pinned = bool(commit) and bool(local) and Path(local).is_dir() and _has_commit(Path(local), commit)
+    # changes) or a remote suite cannot be rendered here: fall back to the bundled suite.
+    pinned = is_pinned(answers)
 
     cache: dict[str, dict[str, bytes]] = {}
 

@@ -31,6 +31,7 @@ class NewRegion:
     source_path: str  # the variables file the region was copied from
     source_state_key: str
     source_cloud_region: str | None
+    source_region: str | None  # the source file's region.name
     in_catalog: bool  # the catalog knows the region with this cloud region (templates render it)
 
 
@@ -96,7 +97,7 @@ def _copy(text: str, path: str, region: NewRegion) -> str:
                 if not pattern.negated and pattern.matches(region.source_path):
                     text = yaml_splice.set_scalar(text, ("on", event, "paths", i),
                                                   filters.escape(new_var), path)
-    src_region = regions.region_of_file(region.source_path)
+    src_region = region.source_region
     name = yaml_splice.get_value(text, ("name",), path)
     if isinstance(name, str) and name and not (src_region and _name_re(src_region).search(name)):
         # A name without the source region in it (a monorepo's trigger-infra): name the region.
