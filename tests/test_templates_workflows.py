@@ -89,6 +89,10 @@ def check_on_block(path: Path, case: str, answers: dict[str, Any]) -> None:
     push = {}
     if "branch" in kinds:
         push["branches"] = answers["branch_patterns"]
+    elif "path" in kinds:
+        # Without it a tag push would run a paths-only workflow (GitHub ignores paths for tags)
+        # and a tags + paths workflow would run for no branch push.
+        push["branches"] = ["**"]
     if "tag" in kinds:
         push["tags"] = [answers["tag_pattern"]]
     if "path" in kinds:
