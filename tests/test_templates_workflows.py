@@ -298,3 +298,20 @@ def test_dispatch_sends_the_contract_payload(all_kinds_services: Path, tmp_path:
     assert len(_Recorder.received[0]["body"]["client_payload"]) <= 10
     assert missing.returncode == 1
     assert "The repository secret PROVIDER_DISPATCH_TOKEN is empty" in missing.stdout
+
+
+def test_github_runs_one_trigger_workflow_per_variables_file(generated: dict[str, Path]) -> None:
+    """Checked with repo-migrate's own model of GitHub's filter rules (migrate explain)."""
+    from migrate.commands.explain import check_trigger_routing, workflows_run_for
+
+    for case in ("monorepo", "separate-infra", "multi-service", "multi-region"):
+        repo = generated[case]
+        variables = sorted(p.relative_to(repo).as_posix() for p in (repo / "infra").glob("*.yml"))
+        check_trigger_routing(repo, variables)
+        check_trigger_routing(repo, variables, ref="refs/heads/feature/x")
+        # The path kind alone: a pushed tag runs no trigger workflow.
+        on_tag = workflows_run_for(repo, variables, ref="refs/tags/infra-v1")
+        assert [w for w in on_tag if "/trigger-infra" in w] == []
+    assert workflows_run_for(generated["multi-region"], ["infra/eu-west-variables.yml"]) == [
+        ".github/workflows/trigger-infra-eu-west.yml"
+    ]
