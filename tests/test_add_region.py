@@ -481,3 +481,17 @@ def test_a_trigger_that_is_not_utf8_is_refused(catalog) -> None:
     with pytest.raises(Refused, match="trigger-infra.yml is not UTF-8 text"):
         plan_for("monorepo", catalog, {".github/workflows/trigger-infra.yml": b"on: push\n# \xff\n"},
                  region="eu-west")
+
+
+def test_a_source_without_zones_or_network_gets_only_its_region_values(catalog) -> None:
+    minimal = b"customer_id: acme\nstate_key: acme/app\nregion:\n  cloud_region: us-east-1\n"
+    files = {"infra/variables.yml": minimal,
+             ".github/workflows/trigger-infra.yml": b"on:\n  push:\n    paths: ['infra/**']\n"}
+    plan = plan_add_region(files, AddRegionSettings(Path("."), "eu-west"), catalog)
+    new = writes(plan)
+    assert new["infra/eu-west-variables.yml"] == (
+        b"customer_id: acme\nstate_key: acme/eu-west-1\nregion:\n  cloud_region: eu-west-1\n")
+    assert new[".github/workflows/trigger-infra.yml"] == (
+        b"on:\n  push:\n    paths: ['infra/**', '!infra/eu-west-variables.yml']\n")
+    assert new[".github/workflows/trigger-infra-eu-west.yml"] == (
+        b"on:\n  push:\n    paths: ['infra/eu-west-variables.yml']\n")

@@ -169,7 +169,8 @@ def plan_add_region(files: Mapping[str, bytes], settings: AddRegionSettings,
               if p.startswith("infra/") and p.count("/") == 1 and p.endswith((".yml", ".yaml"))]
     entry = catalog.get(region)
     in_catalog = entry is not None and entry.cloud_region == cloud
-    zones = (list(entry.availability_zones)
+    zones = ([] if not src.zones
+             else list(entry.availability_zones)
              if in_catalog and entry and len(entry.availability_zones) == len(src.zones)
              else regions.availability_zones(cloud, src.zones, src.cloud_region))
     vpc = _network_plan(src, others, region, entry, catalog)
