@@ -495,3 +495,27 @@ def test_a_source_without_zones_or_network_gets_only_its_region_values(catalog) 
         b"on:\n  push:\n    paths: ['infra/**', '!infra/eu-west-variables.yml']\n")
     assert new[".github/workflows/trigger-infra-eu-west.yml"] == (
         b"on:\n  push:\n    paths: ['infra/eu-west-variables.yml']\n")
+
+
+def test_custom_branch_name(handmade: Path) -> None:
+    out = run_cli("add-region", "us-west", "--repo", str(handmade), "--branch", "regions/us-west")
+    assert out.returncode == 0, out.stderr
+    assert git(handmade, "branch", "--list", "--format=%(refname:short)").split() == [
+        "main", "regions/us-west"]
+
+
+def test_readme_edits_that_overlap_the_region_table_are_left_with_a_note(
+        suite_repo: Path, tmp_path: Path) -> None:
+    repo = _copy(suite_repo, tmp_path / "repo", pattern="multi-region", regions=["us-east", "eu-west"])
+    readme = repo / "README.md"
+    edited = readme.read_bytes().replace(b"| Variables of region eu-west (eu-west-1) |",
+                                         b"| Ireland: our EU customers |")
+    assert edited != readme.read_bytes()
+    readme.write_bytes(edited)
+    _committed(repo)
+    out = run_cli("add-region", "ap-south", "--repo", str(repo), "--dry-run", "--json")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    paths = [c["path"] for c in result["changes"]]
+    assert "README.md" not in paths and "infra/README.md" in paths
+    assert any(n["text"].startswith("README.md: your edits overlap") for n in result["notes"])
