@@ -313,3 +313,12 @@ def test_progress_bar_counts_commits_on_a_terminal(pristine: Path, tmp_path: Pat
     assert err.endswith("\rkeeping infra/ [##############################] 6/6 commits\n")
     history.filter_repo(work, ["--path", "infra/variables.yml"], progress=False)
     assert capsys.readouterr().err == ""
+
+
+def test_missing_trigger_workflow_is_noted(mono: Path, tmp_path: Path) -> None:
+    git(mono, "rm", "-q", ".github/workflows/trigger-infra.yml")
+    git(mono, "commit", "-qm", "no trigger")
+    out = cli("mono-to-separate", str(mono), "--infra-repo", str(tmp_path / "d"), "--dry-run")
+    assert out.returncode == 0, out.stderr
+    assert "no .github/workflows/trigger-infra*.yml: the infra repository gets no workflow" in out.stdout
+    assert "keep only infra/ with git-filter-repo" in out.stdout

@@ -221,6 +221,9 @@ def plan(settings: Settings) -> Migration:
     repo_name = str((src.answers or {}).get("repo_name") or root.name)
     renders = _renders(src, infra_name)
     notes: list[Note] = []
+    if not triggers:
+        notes.append(Note("no .github/workflows/trigger-infra*.yml: the infra repository gets no "
+                          "workflow that sends changes to the provider; add one there"))
 
     # --- the app repository: one commit on a new branch of REPO
     app_changes: list[Change] = [FileDelete(p, src.read(p)) for p in sorted(leaving)]
