@@ -55,20 +55,26 @@ def render_project(
     """Run `copier copy` of *src* (default: the suite root) into *dest* with *answers*, no prompts.
 
     vcs_ref None lets Copier pick (the newest version tag, else HEAD). Existing files in *dest*
-    are overwritten.
+    are overwritten. An answer the suite's validators refuse raises Refused with their message.
     """
     from copier import run_copy  # imported here: copier is slow to import and often unneeded
 
-    run_copy(
-        src or str(suite_root()),
-        str(dest),
-        data=_data(answers),
-        vcs_ref=vcs_ref,
-        defaults=True,
-        unsafe=True,
-        quiet=True,
-        overwrite=True,
-    )
+    try:
+        run_copy(
+            src or str(suite_root()),
+            str(dest),
+            data=_data(answers),
+            vcs_ref=vcs_ref,
+            defaults=True,
+            unsafe=True,
+            quiet=True,
+            overwrite=True,
+        )
+    except ValueError as error:
+        # Copier reports an answer its validators refuse as a ValueError with their message.
+        if not str(error).startswith(("Validation error for question", "Invalid choice for")):
+            raise
+        raise Refused(str(error), "give an answer the suite accepts (the message says which)") from error
 
 
 def render_tree(

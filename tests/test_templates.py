@@ -378,3 +378,18 @@ def test_render_tree_at_a_suite_version(tmp_path: Path) -> None:
     v2 = render_file(answers, "README.md", src=str(suite), vcs_ref="v2")
     assert sorted(v1) == EXPECTED_TREES["separate-infra"]
     assert v2 == v1["README.md"] + b"\nVersion two.\n"
+
+
+def test_render_refuses_bad_answers_with_the_validator_message(
+    plain_suite: Path, tmp_path: Path
+) -> None:
+    from migrate.errors import Refused
+    from migrate.suite import render_project
+
+    with pytest.raises(Refused) as refused:
+        render_project({"customer_id": "acme", "regions": ["mars-north"]}, tmp_path / "out",
+                       src=str(plain_suite))
+    assert refused.value.problem.startswith(
+        "Validation error for question 'regions': unknown region \"mars-north\": choose from us-east,"
+    )
+    assert not (tmp_path / "out").exists()
