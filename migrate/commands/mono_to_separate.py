@@ -405,6 +405,7 @@ def run(settings: Settings) -> Result:
     suite's templates is Python work) and the app branch's scratch commit do not need the
     rewrite: a second thread does them meanwhile. The rewrite happens in the scratch directory
     beside DEST, after every refusal check; nothing is published before both are verified.
+    The main thread names every path absolutely: Copier may chdir while it renders.
     """
     if not settings.history:
         return apply(plan(settings))
