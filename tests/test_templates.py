@@ -316,7 +316,8 @@ def test_copier_update_merges_template_change_with_customer_edit(tmp_path: Path)
     ]
 
 
-BAD_ANSWERS = [
+# Refused through the copier CLI, as a customer would meet them (issue 2: customer_id cases).
+BAD_ANSWERS_CLI = [
     (["customer_id=Acme"], 'customer_id "Acme" has uppercase letters: use lowercase, e.g. "acme"'),
     (["customer_id=acme corp"], 'customer_id "acme corp" contains spaces'),
     (["customer_id=acme/corp"], 'customer_id "acme/corp" contains "/"'),
@@ -324,17 +325,23 @@ BAD_ANSWERS = [
     (["customer_id=${{ github.token }}"], 'contains "${{" (a GitHub expression)'),
     (["customer_id="], 'customer_id is empty: give a lowercase slug such as "acme"'),
     (["customer_id=acme", "regions=[us-east, mars-north]"], 'unknown region "mars-north": choose from us-east, us-west'),
-    (["customer_id=acme", "pattern=multi-service", "services=[api, api]"], "has duplicates: list each service once"),
-    (["customer_id=acme", "environments=[Staging]"], 'environment "Staging" is not a slug'),
-    (["customer_id=acme", "trigger_kinds=[]"], "trigger_kinds is empty: choose at least one of path, branch"),
-    (["customer_id=acme", "provider_repo=manager"], 'provider_repo "manager" is not an owner/name'),
-    (["customer_id=acme", "state_key=Acme/x"], 'state_key "Acme/x" is not allowed'),
-    (["customer_id=acme", "dispatch_token_secret=GITHUB_PAT"], "starts with GITHUB_, which GitHub reserves"),
-    (["customer_id=acme", "pattern=mono"], "Invalid choice for 'pattern': 'mono' is not in"),
+]
+# The other validators, through Copier's Python API in-process (no process start-up each).
+BAD_ANSWERS_API = [
+    ({"pattern": "multi-service", "services": ["api", "api"]}, "has duplicates: list each service once"),
+    ({"environments": ["Staging"]}, 'environment "Staging" is not a slug'),
+    ({"trigger_kinds": []}, "trigger_kinds is empty: choose at least one of path, branch"),
+    ({"provider_repo": "manager"}, 'provider_repo "manager" is not an owner/name'),
+    ({"state_key": "Acme/x"}, 'state_key "Acme/x" is not allowed'),
+    ({"dispatch_token_secret": "GITHUB_PAT"}, "starts with GITHUB_, which GitHub reserves"),
+    ({"repo_name": "a b"}, 'repo_name "a b" is not a GitHub repository name'),
+    ({"tag_pattern": "v 1"}, 'tag_pattern "v 1" is not allowed'),
+    ({"trigger_kinds": ["branch"], "branch_patterns": ["main", "${{ x }}"]}, "branch pattern"),
+    ({"pattern": "mono"}, "Invalid choice for 'pattern': 'mono' is not in"),
 ]
 
 
-@pytest.mark.parametrize(("data", "message"), BAD_ANSWERS, ids=[m[:30] for _, m in BAD_ANSWERS])
+@pytest.mark.parametrize(("data", "message"), BAD_ANSWERS_CLI, ids=[m[:30] for _, m in BAD_ANSWERS_CLI])
 def test_bad_answers_are_refused_and_nothing_generated(
     suite_repo: Path, tmp_path: Path, data: list[str], message: str
 ) -> None:
@@ -347,6 +354,20 @@ def test_bad_answers_are_refused_and_nothing_generated(
     assert done.returncode != 0
     assert message in done.stderr
     assert not dest.exists() or not any(dest.iterdir())
+
+
+def test_other_bad_answers_are_refused_with_their_validator_message(
+    plain_suite: Path, tmp_path: Path
+) -> None:
+    from migrate.errors import Refused
+    from migrate.suite import render_project
+
+    for index, (answers, message) in enumerate(BAD_ANSWERS_API):
+        dest = tmp_path / f"dest-{index}"
+        with pytest.raises(Refused) as refused:
+            render_project({"customer_id": "acme", **answers}, dest, src=str(plain_suite))
+        assert message in refused.value.problem, answers
+        assert not dest.exists() or not any(dest.iterdir())
 
 
 def test_suite_root_follows_the_environment_variable(
