@@ -164,3 +164,18 @@ def test_round_trip_gives_back_a_hand_made_monorepo(tmp_path: Path) -> None:
     assert gitops.ls_tree(dest, "HEAD") == gitops.ls_tree(mono, "main")
     follow = git(dest, "log", "--follow", "--format=%s", "--", "app/src/main.py").splitlines()
     assert follow[-2:] == ["app: greet the world", "start the platform"]
+
+
+def test_workflows_of_every_result_pass_the_real_checkers(
+        split: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    from tests import checkers
+
+    _, app, infra = split
+    dest = tmp_path / "again"
+    out = cli("separate-to-mono", "--app", str(app), "--infra", str(infra), "--dest", str(dest))
+    assert out.returncode == 0, out.stderr
+    workflows = [p for root in (app, infra, dest) for p in sorted((root / ".github/workflows").glob("*.yml"))]
+    assert len(workflows) == 4  # app-ci; trigger-infra; both again in the monorepo
+    assert checkers.actionlint(workflows) == []
+    assert checkers.check_jsonschema(workflows) == []
+    assert checkers.zizmor(workflows) == []
