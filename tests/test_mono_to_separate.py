@@ -322,3 +322,30 @@ def test_missing_trigger_workflow_is_noted(mono: Path, tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert "no .github/workflows/trigger-infra*.yml: the infra repository gets no workflow" in out.stdout
     assert "keep only infra/ with git-filter-repo" in out.stdout
+
+
+def test_failed_post_condition_publishes_nothing_and_exits_4(
+        mono: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from migrate.cli import main
+    from migrate.commands import mono_to_separate as core
+    from migrate.errors import VerificationFailed
+
+    seen: list[Path] = []
+    real = core.verify_split
+
+    def verify_then_fail(m: core.Migration, app_work: Path, infra_work: Path) -> None:
+        real(m, app_work, infra_work)
+        seen.append(infra_work)
+        raise VerificationFailed("a post-condition failed (simulated)", "report it")
+
+    monkeypatch.setattr(core, "verify_split", verify_then_fail)
+    before = repo_state(mono)
+    dest = tmp_path / "acme-infra"
+    with pytest.raises(SystemExit) as exc:
+        main(["mono-to-separate", str(mono), "--infra-repo", str(dest)])
+    assert exc.value.code == 4
+    assert "a post-condition failed (simulated)" in capsys.readouterr().err
+    assert len(seen) == 1 and not seen[0].exists()  # the scratch copy is gone
+    assert repo_state(mono) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["acme-platform"]
