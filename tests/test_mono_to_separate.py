@@ -96,6 +96,13 @@ def test_split_keeps_infra_history_and_leaves_user_branch_alone(mono: Path, tmp_
     assert git(dest, "for-each-ref", "--format=%(refname)") == "refs/heads/main\n"
     assert git(dest, "remote") == ""
     assert gitops.current_branch(dest) == "main"
+    # DEST holds only its own history's objects: no blob of the app ever reaches it
+    stored = git(dest, "cat-file", "--batch-all-objects", "--batch-check=%(objectname)").split()
+    assert sorted(stored) == sorted(line.split()[0] for line in
+                                    git(dest, "rev-list", "--all", "--objects").splitlines())
+    for old_main in git(mono, "log", "--format=%H", "--", "app/src/main.py").split():
+        blob = git(mono, "rev-parse", f"{old_main}:app/src/main.py").strip()
+        assert git(dest, "cat-file", "-e", blob, check=False) == "" and blob not in stored
     files = gitops.read_tree(dest, "HEAD")
     assert sorted(files) == [".github/workflows/trigger-infra.yml", ".repo-migrate/commit-map",
                              ".repo-migrate/migration.json", "README.md", "infra/README.md",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -207,36 +207,63 @@ def _start(settings: Settings) -> tuple[Repository, Path, str, tuple[str, ...]]:
     return src, dest, branch, ("infra/", *triggers)
 
 
-def plan(settings: Settings) -> Migration:
-    """Read the monorepo and return the plan of both results (pure but for reading)."""
+@dataclass(frozen=True)
+class _Facts:
+    """What every part of the plan needs, read once from the source."""
+
+    settings: Settings
+    src: Repository
+    dest: Path
+    branch: str
+    keep: tuple[str, ...]
+    triggers: list[str]
+    leaving: frozenset[str]
+    moves: list[FileMove]
+    keys: dict[str, str | None]
+    infra_name: str
+    repo_name: str
+    after_move: dict[str, str]  # path in the app repository -> path in the source
+
+
+def _facts(settings: Settings) -> _Facts:
     src, dest, branch, keep = _start(settings)
-    root = src.root
-    infra_files = src.files_under("infra/")
     triggers = list(keep[1:])
-    leaving = set(infra_files) | set(triggers)
-    moves = _app_moves(src, leaving)
+    leaving = frozenset(src.files_under("infra/")) | frozenset(triggers)
     src.prefetch(sorted(leaving))
-    keys = state_keys(src)
-    infra_name = _infra_name(dest, src.answers)
-    repo_name = str((src.answers or {}).get("repo_name") or root.name)
-    renders = _renders(src, infra_name)
-    notes: list[Note] = []
-    if not triggers:
+    return _Facts(
+        settings, src, dest, branch, keep, triggers, leaving, _app_moves(src, set(leaving)),
+        state_keys(src), _infra_name(dest, src.answers),
+        str((src.answers or {}).get("repo_name") or src.root.name),
+        {(p[4:] if p.startswith("app/") else p): p for p in src.tree if p not in leaving},
+    )
+
+
+def _slow_parts(f: _Facts) -> tuple[dict[str, Renders] | None, bytes]:
+    """The template renders (suite-made repositories) and the infra README: Copier's work."""
+    renders = _renders(f.src, f.infra_name)
+    return renders, _infra_readme(f.src, f.infra_name, f.keys, renders)
+
+
+def _secret(f: _Facts) -> str:
+    return (f.src.answers or {}).get("dispatch_token_secret") or _secret_name(f.src, f.triggers)
+
+
+def _app_plan(f: _Facts, renders: dict[str, Renders] | None) -> Plan:
+    """The app repository: one commit on a new branch of REPO."""
+    src, notes = f.src, []
+    if not f.triggers:
         notes.append(Note("no .github/workflows/trigger-infra*.yml: the infra repository gets no "
                           "workflow that sends changes to the provider; add one there"))
-
-    # --- the app repository: one commit on a new branch of REPO
-    app_changes: list[Change] = [FileDelete(p, src.read(p)) for p in sorted(leaving)]
-    app_changes += moves
-    app_changes.append(FileWrite(POINTER_FILE, None, pointer_text(infra_name, src.head, keys)))
-    after_move = {(p[4:] if p.startswith("app/") else p): p for p in src.tree if p not in leaving}
+    changes: list[Change] = [FileDelete(p, src.read(p)) for p in sorted(f.leaving)]
+    changes += f.moves
+    changes.append(FileWrite(POINTER_FILE, None, pointer_text(f.infra_name, src.head, f.keys)))
     # Only workflows and files the template renders differently can change: read just those.
-    differ = {p for p in after_move if renders is not None and p != ANSWERS_FILE and
-              renders["monorepo"].files.get(after_move[p]) != renders["separate-app"].files.get(p)}
-    candidates = sorted(p for p in after_move if WORKFLOW.match(p) or p in differ)
-    src.prefetch(after_move[p] for p in candidates)
+    differ = {p for p, old in f.after_move.items() if renders is not None and p != ANSWERS_FILE
+              and renders["monorepo"].files.get(old) != renders["separate-app"].files.get(p)}
+    candidates = sorted(p for p in f.after_move if WORKFLOW.match(p) or p in differ)
+    src.prefetch(f.after_move[p] for p in candidates)
     for new_path in candidates:
-        old_path = after_move[new_path]
+        old_path = f.after_move[new_path]
         current = src.read(old_path)
         result = current
         if renders is not None and new_path != ANSWERS_FILE:
@@ -251,17 +278,30 @@ def plan(settings: Settings) -> Migration:
                                   "working directories): review it"))
         if result != current:
             exe = src.tree[old_path][0] == "100755"
-            app_changes.append(FileWrite(new_path, current, result, executable=exe))
+            changes.append(FileWrite(new_path, current, result, executable=exe))
     if renders is not None:
-        app_changes.append(FileWrite(ANSWERS_FILE, src.read(ANSWERS_FILE),
-                                     renders["separate-app"].files[ANSWERS_FILE]))
+        changes.append(FileWrite(ANSWERS_FILE, src.read(ANSWERS_FILE),
+                                 renders["separate-app"].files[ANSWERS_FILE]))
+    return Plan(
+        COMMAND, src.root, f.branch, tuple(changes), (), (), tuple(notes) + (
+            Note(f"review and merge branch {f.branch} (git diff {src.branch}...{f.branch})"),
+            Note(f"remove the secret {_secret(f)} from {f.repo_name} once merged"),
+        ),
+        message=(f"repo-migrate {COMMAND}: app repository\n\n"
+                 f"infra/ and the trigger workflows moved, with their history, to {f.infra_name};\n"
+                 f"app/ moved to the root.\n\nSource commit: {src.head}\n"),
+        base=src.head,
+    )
 
-    # --- the infra repository: a new repository at DEST
-    infra_changes: list[Change] = []
+
+def _infra_plan(f: _Facts, renders: dict[str, Renders] | None, readme: bytes, app: Plan) -> Plan:
+    """The infra repository: a new repository at DEST."""
+    src, settings = f.src, f.settings
+    changes: list[Change] = []
     if not settings.history:
-        infra_changes += [FileWrite(p, None, src.read(p), src.tree[p][0] == "100755",
-                                    origin=repo_name) for p in sorted(leaving)]
-    for t in triggers:
+        changes += [FileWrite(p, None, src.read(p), src.tree[p][0] == "100755", origin=f.repo_name)
+                    for p in sorted(f.leaving)]
+    for t in f.triggers:
         current = src.read(t)
         result = current
         if renders is not None:
@@ -270,73 +310,69 @@ def plan(settings: Settings) -> Migration:
             if old_r is not None and new_r is not None:
                 result = retarget(current, old_r, new_r) or current
         if result != current:
-            infra_changes = [c for c in infra_changes if c.path != t]
-            infra_changes.append(FileWrite(t, None if not settings.history else current, result,
-                                           src.tree[t][0] == "100755"))
-    infra_changes.append(FileWrite("README.md", None, _infra_readme(src, infra_name, keys, renders)))
+            changes = [c for c in changes if c.path != t]
+            changes.append(FileWrite(t, None if not settings.history else current, result,
+                                     src.tree[t][0] == "100755"))
+    changes.append(FileWrite("README.md", None, readme))
     if renders is not None:
-        infra_changes.append(FileWrite(ANSWERS_FILE, None,
-                                       renders["separate-infra"].files[ANSWERS_FILE]))
+        changes.append(FileWrite(ANSWERS_FILE, None, renders["separate-infra"].files[ANSWERS_FILE]))
+    customer = (src.answers or {}).get("customer_id") or _customer_id(src)
     record = {
         "format": "repo-migrate/migration@1",
         "command": COMMAND,
-        "old_repository": {"name": repo_name, "path": str(root), "branch": src.branch,
+        "old_repository": {"name": f.repo_name, "path": str(src.root), "branch": src.branch,
                            "commit": src.head},
-        "new_repository": {"name": infra_name, "path": str(dest), "branch": src.branch},
-        "app_repository": {"name": repo_name, "branch": branch},
-        "customer_id": (src.answers or {}).get("customer_id") or _customer_id(src),
-        "state_keys": keys,
+        "new_repository": {"name": f.infra_name, "path": str(f.dest), "branch": src.branch},
+        "app_repository": {"name": f.repo_name, "branch": f.branch},
+        "customer_id": customer,
+        "state_keys": f.keys,
         "history": settings.history,
         "commit_map": COMMIT_MAP_FILE if settings.history else None,
-        "moved_to_app_root": sorted(m.dst for m in moves),
+        "moved_to_app_root": sorted(m.dst for m in f.moves),
         "kept_at_app_root": sorted({p.split("/")[0] for p in src.tree
-                                    if p not in leaving and not p.startswith("app/")}),
+                                    if p not in f.leaving and not p.startswith("app/")}),
         # Files the move rewrote: separate-to-mono restores the source bytes while a file is
         # still as the move left it (both blobs stay in the histories).
-        "app_rewrites": _rewrites(src, app_changes, after_move),
-        "infra_rewrites": _rewrites(src, [c for c in infra_changes if isinstance(c, FileWrite)
-                                          and c.path in triggers], {t: t for t in triggers}),
+        "app_rewrites": _rewrites(src, list(app.changes), f.after_move),
+        "infra_rewrites": _rewrites(src, [c for c in changes if isinstance(c, FileWrite)
+                                          and c.path in f.triggers], {t: t for t in f.triggers}),
     }
-    infra_changes.append(FileWrite(RECORD_FILE, None, record_json(record)))
-
+    changes.append(FileWrite(RECORD_FILE, None, record_json(record)))
     steps: list[HistoryStep] = []
+    notes: list[Note] = []
     if settings.history:
-        touching = int(gitops.git(root, "rev-list", "--count", src.head, "--", *keep).strip())
+        touching = int(gitops.git(src.root, "rev-list", "--count", src.head, "--", *f.keep).strip())
         steps = [
-            HistoryStep(f"clone branch {src.branch} of {root} into a scratch copy and keep only "
-                        f"{', '.join(keep)} with git-filter-repo: the {touching} commits that "
-                        "touched them, with their authors, dates and messages"),
+            HistoryStep(f"clone branch {src.branch} of {src.root} into a scratch copy and keep "
+                        f"only {', '.join(f.keep)} with git-filter-repo: the {touching} commits "
+                        "that touched them, with their authors, dates and messages"),
             HistoryStep(f"save the commit map (old commit -> new commit) as {COMMIT_MAP_FILE}"),
         ]
     else:
         notes.append(Note("--no-history: the infra repository starts with one commit; the history "
-                          f"of infra/ stays in {repo_name} only"))
-    sk = ", ".join(f"{k}" for k in keys.values() if k)
-    secret = (src.answers or {}).get("dispatch_token_secret") or _secret_name(src, triggers)
-    provider = [Note(f"customer {record['customer_id']}: infra now dispatches from repository "
-                     f"{infra_name} (was {repo_name}); state_key {sk} is unchanged: point the "
-                     "provider's repository allow-list at the new repository, keep the state",
-                     "provider")]
-    app_plan = Plan(
-        COMMAND, root, branch, tuple(app_changes), (), (), tuple(notes) + (
-            Note(f"review and merge branch {branch} (git diff {src.branch}...{branch})"),
-            Note(f"remove the secret {secret} from {repo_name} once merged"),
+                          f"of infra/ stays in {f.repo_name} only"))
+    sk = ", ".join(k for k in f.keys.values() if k)
+    notes.insert(0, Note(f"customer {customer}: infra now dispatches from repository "
+                         f"{f.infra_name} (was {f.repo_name}); state_key {sk} is unchanged: point "
+                         "the provider's repository allow-list at the new repository, keep the "
+                         "state", "provider"))
+    return Plan(
+        COMMAND, f.dest, None, tuple(changes), tuple(steps), (), tuple(notes) + (
+            Note(f"create the GitHub repository {f.infra_name} and push: git -C {f.dest} remote "
+                 f"add origin <url> && git -C {f.dest} push -u origin {src.branch}"),
+            Note(f"configure the secret {_secret(f)} in {f.infra_name}"),
         ),
-        message=(f"repo-migrate {COMMAND}: app repository\n\n"
-                 f"infra/ and the trigger workflows moved, with their history, to {infra_name};\n"
-                 f"app/ moved to the root.\n\nSource commit: {src.head}\n"),
-        base=src.head,
-    )
-    infra_plan = Plan(
-        COMMAND, dest, None, tuple(infra_changes), tuple(steps), (), tuple(provider) + (
-            Note(f"create the GitHub repository {infra_name} and push: git -C {dest} remote add "
-                 f"origin <url> && git -C {dest} push -u origin {src.branch}"),
-            Note(f"configure the secret {secret} in {infra_name}"),
-        ),
-        message=(f"repo-migrate {COMMAND}: infra repository from {repo_name}\n\n"
+        message=(f"repo-migrate {COMMAND}: infra repository from {f.repo_name}\n\n"
                  f"Source commit: {src.head}\n"),
     )
-    return Migration(settings, src, app_plan, infra_plan, keep)
+
+
+def plan(settings: Settings) -> Migration:
+    """Read the monorepo and return the plan of both results (pure but for reading)."""
+    f = _facts(settings)
+    renders, readme = _slow_parts(f)
+    app = _app_plan(f, renders)
+    return Migration(settings, f.src, app, _infra_plan(f, renders, readme, app), f.keep)
 
 
 def _rewrite_history(src: Repository, keep: tuple[str, ...], staging: Path, progress: bool) -> None:
@@ -399,36 +435,39 @@ def apply(m: Migration) -> Result:
 
 
 def run(settings: Settings) -> Result:
-    """``apply(plan(settings))``, rewriting the history while the rest is planned and prepared.
+    """``apply(plan(settings))``, with the slow parts side by side.
 
-    The history rewrite needs only the source and the paths to keep; the plan (rendering the
-    suite's templates is Python work) and the app branch's scratch commit do not need the
-    rewrite: a second thread does them meanwhile. The rewrite happens in the scratch directory
-    beside DEST, after every refusal check; nothing is published before both are verified.
-    The main thread names every path absolutely: Copier may chdir while it renders.
+    The history rewrite (git-filter-repo, other processes) needs only the source and the paths
+    to keep; Copier's renders (the infra README, the suite's files) are Python work; the app
+    branch's scratch commit needs the renders only for a suite-made repository. Two threads do
+    the renders and the app commit while the main thread rewrites the history in the scratch
+    directory beside DEST, after every refusal check; nothing is published before both results
+    are verified. The main thread names every path absolutely: Copier may chdir as it renders.
     """
     if not settings.history:
         return apply(plan(settings))
-    src, dest, _branch, keep = _start(settings)
+    f = _facts(settings)
     with ExitStack() as stack:
-        staging = stack.enter_context(publish.staging_dir(dest))
-        pool = stack.enter_context(ThreadPoolExecutor(max_workers=1))
+        staging = stack.enter_context(publish.staging_dir(f.dest))
+        pool = stack.enter_context(ThreadPoolExecutor(max_workers=2))
+        slow = pool.submit(_slow_parts, f)
 
-        def plan_and_prepare() -> tuple[Migration, publish.Prepared]:
-            m = plan(settings)
-            _check_unchanged(m)
-            # The stack is only touched by this thread until the main thread joins it.
-            prepared = stack.enter_context(publish.prepare_branch(src.root, m.app))
+        def app_job() -> tuple[Plan, publish.Prepared]:
+            app = _app_plan(f, slow.result()[0] if f.src.answers else None)
+            # The stack is only touched by this thread until the main thread has joined it.
+            prepared = stack.enter_context(publish.prepare_branch(f.src.root, app))
             assert prepared is not None
-            return m, prepared
+            return app, prepared
 
-        future = pool.submit(plan_and_prepare)
+        app_future = pool.submit(app_job)
         try:
-            _rewrite_history(src, keep, staging, settings.progress)
+            _rewrite_history(f.src, f.keep, staging, settings.progress)
         finally:
-            m, prepared = future.result()
-        if m.keep_paths != keep or m.source.head != src.head:
-            raise Refused(f"{src.root} changed while the command ran", "run it again")
+            wait([slow, app_future])
+        renders, readme = slow.result()
+        app, prepared = app_future.result()
+        m = Migration(settings, f.src, app, _infra_plan(f, renders, readme, app), f.keep)
+        _check_unchanged(m)
         infra_commit = _finish_infra(m, staging, rewritten=True)
         return _verify_and_publish(m, staging, prepared, infra_commit)
     raise AssertionError("unreachable")
