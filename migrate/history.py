@@ -2,9 +2,10 @@
 
 API
 ---
-- ``clone_for_rewrite(source, dest, branch)``: a local clone of one branch, no tags, no remote
-  left, ready for filter-repo (git hardlinks the immutable object files, so nothing is copied
-  and the source is never written to).
+- ``clone_for_rewrite(source, dest, branch, only_reachable=False)``: a local clone of one
+  branch, no tags, no remote left, ready for filter-repo (git hardlinks the immutable object
+  files, so nothing is copied and the source is never written to); ``only_reachable`` copies
+  just that branch's objects instead.
 - ``filter_repo(work, args, *, progress)``: run git-filter-repo (the pinned Python module, as a
   subprocess) in *work* with *args*; on a terminal (``progress=True``) a bar counts the commits
   parsed, otherwise it is quiet. Raises ``GitFailed`` with its output when it fails.
@@ -26,9 +27,14 @@ from migrate.gitops import GitFailed
 _PARSED = re.compile(rb"Parsed (\d+) commits")
 
 
-def clone_for_rewrite(source: Path, dest: Path, branch: str) -> None:
-    """Clone *branch* of *source* into *dest* for rewriting; no tags, no remote."""
-    gitops.git(source, "clone", "-q", "--no-tags", "--single-branch", "--branch", branch,
+def clone_for_rewrite(source: Path, dest: Path, branch: str, *, only_reachable: bool = False) -> None:
+    """Clone *branch* of *source* into *dest* for rewriting; no tags, no remote.
+
+    ``only_reachable`` copies just the objects of that branch (``--no-local``, slower) for a
+    result that is kept as is; filter-repo's own clean-up drops the rest in the other case.
+    """
+    how = ["--no-local"] if only_reachable else []
+    gitops.git(source, "clone", "-q", *how, "--no-tags", "--single-branch", "--branch", branch,
                str(source), str(dest))
     gitops.git(dest, "remote", "remove", "origin")
     # git 2.39 leaves the symbolic refs/remotes/origin/HEAD behind, dangling; fsck would object.

@@ -97,6 +97,9 @@ def test_monorepo_is_what_the_suite_makes_with_both_histories(merged: Path, pair
     assert git(merged, "rev-list", "--parents", "-1", "HEAD").split()[2] == gitops.head_sha(infra)
     assert git(merged, "status", "--porcelain", "--untracked-files=all") == ""
     assert git(merged, "fsck", "--no-progress", "--no-dangling") == ""
+    stored = git(merged, "cat-file", "--batch-all-objects", "--batch-check=%(objectname)").split()
+    assert sorted(stored) == sorted(line.split()[0] for line in
+                                    git(merged, "rev-list", "--all", "--objects").splitlines())
     assert git(merged, "remote") == ""
 
 

@@ -289,7 +289,7 @@ def apply(m: Merge) -> publish.Published:
     publish.check_destination(dest, not_inside=[a.root, i.root])
     branch = a.branch or "main"
     with publish.staging_dir(dest) as work:
-        history.clone_for_rewrite(a.root, work, branch)
+        history.clone_for_rewrite(a.root, work, branch, only_reachable=True)
         if gitops.head_sha(work) != a.head:
             raise Refused(f"{a.root} changed while the command ran", "run it again")
         publish.kill_point("after-app-clone")
