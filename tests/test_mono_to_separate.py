@@ -356,3 +356,25 @@ def test_failed_post_condition_publishes_nothing_and_exits_4(
     assert len(seen) == 1 and not seen[0].exists()  # the scratch copy is gone
     assert repo_state(mono) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["acme-platform"]
+
+
+def test_no_hook_runs_and_no_config_or_remote_changes(mono: Path, tmp_path: Path) -> None:
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    marker = tmp_path / "HOOK_RAN"
+    for name in ("pre-commit", "post-commit", "post-checkout", "reference-transaction",
+                 "post-merge", "pre-push", "post-rewrite"):
+        (hooks / name).write_text(f"#!/bin/sh\necho {name} >> '{marker}'\n")
+        (hooks / name).chmod(0o755)
+    git(mono, "config", "core.hooksPath", str(hooks))
+    git(mono, "remote", "add", "origin", "https://example.invalid/acme/acme-platform.git")
+    git(mono, "commit", "-q", "--allow-empty", "-m", "hooks work for plain git")
+    assert {"pre-commit", "post-commit", "reference-transaction"} <= set(marker.read_text().split())
+    marker.unlink()
+    config = (mono / ".git/config").read_bytes()
+    out = cli("mono-to-separate", str(mono), "--infra-repo", str(tmp_path / "acme-infra"))
+    assert out.returncode == 0, out.stderr
+    assert not marker.exists()
+    assert (mono / ".git/config").read_bytes() == config
+    assert git(mono, "for-each-ref", "--format=%(refname)", "refs/remotes") == ""
+    assert git(tmp_path / "acme-infra", "remote") == ""
