@@ -336,17 +336,18 @@ def test_failed_post_condition_publishes_nothing_and_exits_4(
         capsys: pytest.CaptureFixture[str]) -> None:
     from migrate.cli import main
     from migrate.commands import mono_to_separate as core
+    from migrate.commands import mono_to_separate_apply as applying
     from migrate.errors import VerificationFailed
 
     seen: list[Path] = []
-    real = core.verify_split
+    real = applying.verify_split
 
     def verify_then_fail(m: core.Migration, app_work: Path, infra_work: Path) -> None:
         real(m, app_work, infra_work)
         seen.append(infra_work)
         raise VerificationFailed("a post-condition failed (simulated)", "report it")
 
-    monkeypatch.setattr(core, "verify_split", verify_then_fail)
+    monkeypatch.setattr(applying, "verify_split", verify_then_fail)
     before = repo_state(mono)
     dest = tmp_path / "acme-infra"
     with pytest.raises(SystemExit) as exc:

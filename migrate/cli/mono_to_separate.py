@@ -11,6 +11,7 @@ import typer
 from migrate import show
 from migrate.cli import app
 from migrate.commands import mono_to_separate as core
+from migrate.commands import mono_to_separate_apply as applying
 
 
 @app.command(
@@ -50,7 +51,7 @@ def mono_to_separate_command(
         typer.echo(show.dumps(migration.plans, "planned") if as_json
                    else show.render_text(migration.plans, "planned"), nl=False)
         return
-    result = core.run(settings)
+    result = applying.run(settings)
     migration = result.migration
     if as_json:
         data = show.to_json(migration.plans, "applied")

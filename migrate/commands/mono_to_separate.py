@@ -5,21 +5,19 @@ repository (a commit on a new branch of REPO: ``app/`` moved to the root, ``infr
 trigger workflows replaced by the ``infra/MOVED.md`` pointer, app CI retargeted) and the infra
 repository (a new repository at DEST: ``infra/`` and the trigger workflows with their history,
 kept by git-filter-repo in a scratch clone, plus a README, Copier answers and the migration
-record). ``apply(migration)`` builds both in scratch copies, checks that every source file is in
-exactly one result (``verify_split``), then publishes DEST (one rename) and the branch, last.
+record). Applying it is ``migrate.commands.mono_to_separate_apply`` (``apply``/``run``). The
+building blocks ``check_start``, ``read_facts``, ``render_parts``, ``app_plan`` and
+``infra_plan`` let ``run`` make the plan's slow parts beside the history rewrite.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
-from concurrent.futures import ThreadPoolExecutor, wait
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from migrate import gitops, history, publish
+from migrate import gitops, publish
 from migrate.errors import Refused
 from migrate.plan import Change, FileDelete, FileMove, FileWrite, HistoryStep, Note, Plan, default_branch
 from migrate.repository import Repository, read_repository, state_keys, variables_files
@@ -40,7 +38,7 @@ from migrate.separate_pattern import (
     safe_splice,
     variant_answers,
 )
-from migrate.split_check import blob_id, object_format, verify_split
+from migrate.split_check import blob_id, object_format
 
 COMMAND = "mono-to-separate"
 _REPO_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
@@ -70,13 +68,6 @@ class Migration:
     @property
     def plans(self) -> tuple[Plan, Plan]:
         return (self.app, self.infra)
-
-
-@dataclass(frozen=True)
-class Result:
-    migration: Migration
-    app: publish.Published
-    infra: publish.Published
 
 
 def _refuse_wrong_pattern(src: Repository) -> None:
@@ -193,7 +184,7 @@ def _secret_name(src: Repository, triggers: list[str]) -> str:
     return "that dispatches to the provider"
 
 
-def _start(settings: Settings) -> tuple[Repository, Path, str, tuple[str, ...]]:
+def check_start(settings: Settings) -> tuple[Repository, Path, str, tuple[str, ...]]:
     """Every refusal check; the source, DEST, the result branch and the paths DEST keeps."""
     root = gitops.toplevel(settings.repo)
     branch = settings.branch or default_branch(COMMAND)
@@ -208,7 +199,7 @@ def _start(settings: Settings) -> tuple[Repository, Path, str, tuple[str, ...]]:
 
 
 @dataclass(frozen=True)
-class _Facts:
+class Facts:
     """What every part of the plan needs, read once from the source."""
 
     settings: Settings
@@ -225,12 +216,12 @@ class _Facts:
     after_move: dict[str, str]  # path in the app repository -> path in the source
 
 
-def _facts(settings: Settings) -> _Facts:
-    src, dest, branch, keep = _start(settings)
+def read_facts(settings: Settings) -> Facts:
+    src, dest, branch, keep = check_start(settings)
     triggers = list(keep[1:])
     leaving = frozenset(src.files_under("infra/")) | frozenset(triggers)
     src.prefetch(sorted(leaving))
-    return _Facts(
+    return Facts(
         settings, src, dest, branch, keep, triggers, leaving, _app_moves(src, set(leaving)),
         state_keys(src), _infra_name(dest, src.answers),
         str((src.answers or {}).get("repo_name") or src.root.name),
@@ -238,17 +229,17 @@ def _facts(settings: Settings) -> _Facts:
     )
 
 
-def _slow_parts(f: _Facts) -> tuple[dict[str, Renders] | None, bytes]:
+def render_parts(f: Facts) -> tuple[dict[str, Renders] | None, bytes]:
     """The template renders (suite-made repositories) and the infra README: Copier's work."""
     renders = _renders(f.src, f.infra_name)
     return renders, _infra_readme(f.src, f.infra_name, f.keys, renders)
 
 
-def _secret(f: _Facts) -> str:
+def _secret(f: Facts) -> str:
     return (f.src.answers or {}).get("dispatch_token_secret") or _secret_name(f.src, f.triggers)
 
 
-def _app_plan(f: _Facts, renders: dict[str, Renders] | None) -> Plan:
+def app_plan(f: Facts, renders: dict[str, Renders] | None) -> Plan:
     """The app repository: one commit on a new branch of REPO."""
     src, notes = f.src, []
     if not f.triggers:
@@ -294,7 +285,7 @@ def _app_plan(f: _Facts, renders: dict[str, Renders] | None) -> Plan:
     )
 
 
-def _infra_plan(f: _Facts, renders: dict[str, Renders] | None, readme: bytes, app: Plan) -> Plan:
+def infra_plan(f: Facts, renders: dict[str, Renders] | None, readme: bytes, app: Plan) -> Plan:
     """The infra repository: a new repository at DEST."""
     src, settings = f.src, f.settings
     changes: list[Change] = []
@@ -369,105 +360,7 @@ def _infra_plan(f: _Facts, renders: dict[str, Renders] | None, readme: bytes, ap
 
 def plan(settings: Settings) -> Migration:
     """Read the monorepo and return the plan of both results (pure but for reading)."""
-    f = _facts(settings)
-    renders, readme = _slow_parts(f)
-    app = _app_plan(f, renders)
-    return Migration(settings, f.src, app, _infra_plan(f, renders, readme, app), f.keep)
-
-
-def _rewrite_history(src: Repository, keep: tuple[str, ...], staging: Path, progress: bool) -> None:
-    """Clone the branch into *staging* and keep only *keep* with its history (filter-repo)."""
-    history.clone_for_rewrite(src.root, staging, src.branch or "main")
-    if gitops.head_sha(staging) != src.head:
-        raise Refused(f"{src.root} changed while the command ran", "run it again")
-    publish.kill_point("after-infra-clone")
-    args = [a for p in keep for a in ("--path", p)]
-    history.filter_repo(staging, args, progress=progress, label="keeping infra/ history")
-    publish.kill_point("after-filter-repo")
-    cmap = history.commit_map(staging)
-    data = cmap.read_bytes()
-    shutil.rmtree(cmap.parent)  # the map is committed next; no "already ran" marker left
-    publish.write_changes(staging, [FileWrite(COMMIT_MAP_FILE, None, data)])
-
-
-def _finish_infra(m: Migration, staging: Path, *, rewritten: bool) -> str:
-    """Commit the infra plan's files in *staging* (history already rewritten or not wanted)."""
-    src = m.source
-    if m.settings.history and not rewritten:
-        _rewrite_history(src, m.keep_paths, staging, m.settings.progress)
-    elif not m.settings.history:
-        gitops.git(staging, "init", "-q", "-b", src.branch or "main")
-    publish.write_changes(staging, m.infra.changes)
-    commit = publish.commit_all(staging, m.infra.commit_message, ident_from=src.root)
-    assert commit is not None
-    publish.kill_point("after-infra-commit")
-    return commit
-
-
-def _check_unchanged(m: Migration) -> None:
-    src = m.source
-    if gitops.head_sha(src.root) != src.head:
-        raise Refused(f"{src.root} changed since the plan was made", "run the command again")
-    assert m.app.branch is not None
-    gitops.check_branch_free(src.root, m.app.branch)
-    publish.check_destination(m.infra.repo, not_inside=[src.root])
-
-
-def _verify_and_publish(m: Migration, staging: Path, prepared: publish.Prepared,
-                        infra_commit: str) -> Result:
-    """Check both results together, then publish DEST (one rename) and the branch, last."""
-    verify_split(m, prepared.work, staging)
-    publish.kill_point("before-publish")
-    publish.publish_directory(staging, m.infra.repo)
-    publish.kill_point("between-publishes")
-    app = publish.publish_branch(m.source.root, m.app, prepared)
-    return Result(m, app, publish.Published(m.infra.repo, None, infra_commit))
-
-
-def apply(m: Migration) -> Result:
-    """Build both results in scratch copies, verify them together, then publish both, last."""
-    _check_unchanged(m)
-    with publish.staging_dir(m.infra.repo) as staging:
-        infra_commit = _finish_infra(m, staging, rewritten=False)
-        with publish.prepare_branch(m.source.root, m.app) as prepared:
-            assert prepared is not None
-            return _verify_and_publish(m, staging, prepared, infra_commit)
-
-
-def run(settings: Settings) -> Result:
-    """``apply(plan(settings))``, with the slow parts side by side.
-
-    The history rewrite (git-filter-repo, other processes) needs only the source and the paths
-    to keep; Copier's renders (the infra README, the suite's files) are Python work; the app
-    branch's scratch commit needs the renders only for a suite-made repository. Two threads do
-    the renders and the app commit while the main thread rewrites the history in the scratch
-    directory beside DEST, after every refusal check; nothing is published before both results
-    are verified. The main thread names every path absolutely: Copier may chdir as it renders.
-    """
-    if not settings.history:
-        return apply(plan(settings))
-    f = _facts(settings)
-    with ExitStack() as stack:
-        staging = stack.enter_context(publish.staging_dir(f.dest))
-        pool = stack.enter_context(ThreadPoolExecutor(max_workers=2))
-        slow = pool.submit(_slow_parts, f)
-
-        def app_job() -> tuple[Plan, publish.Prepared]:
-            app = _app_plan(f, slow.result()[0] if f.src.answers else None)
-            # The stack is only touched by this thread until the main thread has joined it.
-            prepared = stack.enter_context(publish.prepare_branch(f.src.root, app))
-            assert prepared is not None
-            return app, prepared
-
-        app_future = pool.submit(app_job)
-        try:
-            _rewrite_history(f.src, f.keep, staging, settings.progress)
-        finally:
-            wait([slow, app_future])
-        renders, readme = slow.result()
-        app, prepared = app_future.result()
-        m = Migration(settings, f.src, app, _infra_plan(f, renders, readme, app), f.keep)
-        _check_unchanged(m)
-        infra_commit = _finish_infra(m, staging, rewritten=True)
-        return _verify_and_publish(m, staging, prepared, infra_commit)
-    raise AssertionError("unreachable")
+    f = read_facts(settings)
+    renders, readme = render_parts(f)
+    app = app_plan(f, renders)
+    return Migration(settings, f.src, app, infra_plan(f, renders, readme, app), f.keep)
