@@ -9,7 +9,9 @@ the slow parts side by side.
 
 from __future__ import annotations
 
+import importlib
 import shutil
+import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -110,6 +112,8 @@ def run(settings: Settings) -> Result:
     """
     if not settings.history:
         return apply(plan(settings))
+    # Importing Copier is half of its cost: start it while git answers the refusal checks.
+    threading.Thread(target=importlib.import_module, args=("copier",), daemon=True).start()
     f = read_facts(settings)
     with ExitStack() as stack:
         staging = stack.enter_context(publish.staging_dir(f.dest))
