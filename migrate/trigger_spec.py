@@ -13,6 +13,8 @@ from migrate.filters import validate_pattern
 KINDS = ("path", "branch", "tag", "manual")
 FILTER_KEYS = {"branch": "branches", "tag": "tags", "path": "paths"}  # the order they are written
 DEFAULT_ENVIRONMENTS = ("staging", "production")
+# The branches of the `path` kind without `branch` (what templates/_shared/workflows.jinja writes).
+ALL_BRANCHES = ("**",)
 # Same words as the trigger workflow the template suite generates (templates/_shared/workflows.jinja).
 ENV_DESCRIPTION = "Environment at the provider to plan and apply"
 
@@ -29,9 +31,13 @@ class TriggerSpec:
 
     @property
     def push(self) -> dict[str, list[str]]:
-        """on.push as asked ({} when no push kind is asked)."""
-        values = {"branch": self.branches, "tag": self.tags, "path": self.paths}
-        return {key: list(values[k]) for k, key in FILTER_KEYS.items() if k in self.kinds}
+        """on.push as asked ({} when no push kind is asked), with the template suite's meaning
+        of `path`: without `branch` it also lists every branch (`"**"`), because GitHub ignores
+        paths for tag pushes (a paths-only push runs for every tag) and with tags but no
+        branches it would run for no branch push at all."""
+        branches = self.branches if "branch" in self.kinds else ALL_BRANCHES if "path" in self.kinds else ()
+        values = {"branch": branches, "tag": self.tags, "path": self.paths}
+        return {key: list(values[k]) for k, key in FILTER_KEYS.items() if values[k]}
 
     @property
     def manual(self) -> bool:

@@ -1,6 +1,7 @@
 """Set what makes a workflow run on pushes and by hand, by splicing its `on:` text.
 
-`on.push` gets exactly the filters asked (path -> paths, branch -> branches, tag -> tags) and
+`on.push` gets the filters of the kinds asked (path -> paths, and branches "**" unless branch is
+asked too; branch -> branches; tag -> tags: the template suite's meaning, TriggerSpec.push) and
 `on.workflow_dispatch`, with an `environment` choice input, is there exactly when `manual` is
 asked. Every other event keeps its exact text; nothing outside `on:` changes.
 """
@@ -131,15 +132,17 @@ class _Layout:
     """Where and how new lines go inside one block mapping: column, indent step, list offset."""
 
     def __init__(self, doc: YamlDoc, column: int, unit: int, seq: int, style: str | None,
-                 flow: tuple[str, str] | None = None) -> None:
+                 flow: tuple[str, str] | None = None, fallback: str = '"') -> None:
         self.doc, self.column, self.unit, self.seq, self.style = doc, column, unit, seq, style
         self.flow = flow  # the padding of flow filter lists, when `on:` writes them `[ a ]`
+        self.fallback = fallback  # the quotes of a glob that cannot be plain, like "**"
 
     def entry(self, key: str, value: Any, deeper: int = 0) -> list[str]:
         # The file's quoting and flow habits are for filter globs, not for the input we add.
         globs = key in ("push", *FILTER_KEYS.values())
         return render_entry(key, value, self.column + deeper * self.unit, self.unit, self.seq,
-                            self.style if globs else None, self.flow if globs else None)
+                            self.style if globs else None, self.flow if globs else None,
+                            self.fallback if globs else "'")
 
     def children(self, key: str, value: Any, deeper: int = 0) -> list[str]:
         """The lines under `key:` (its block value), one step right of *key*'s column."""
@@ -187,13 +190,14 @@ def _push_edits(doc: YamlDoc, key: yaml.Node, value: yaml.Node, spec: TriggerSpe
     kept = []
     for k, v in pairs:
         if k.value in want:
-            edits.extend(sequence_edits(doc, k, v, want[k.value]))
+            edits.extend(sequence_edits(doc, k, v, want[k.value], lay.fallback))
             kept.append((k, v))
         else:
             edits.append(doc.deletion(doc.entry_span(k, v)))
     missing = [k for k in want if k not in {p[0].value for p in pairs}]
     if missing:
-        inner = _Layout(doc, pairs[0][0].start_mark.column, lay.unit, lay.seq, lay.style, lay.flow)
+        inner = _Layout(doc, pairs[0][0].start_mark.column, lay.unit, lay.seq, lay.style, lay.flow,
+                        lay.fallback)
         lines = [line for k in missing for line in inner.entry(k, want[k])]
         edits.append(doc.insertion(doc.entry_span(*(kept or pairs)[-1])[1], lines))
     return edits
@@ -243,7 +247,8 @@ def _block_on_edits(doc: YamlDoc, on_key: yaml.Node, on: yaml.MappingNode,
     inner_unit = doc.measure(on)[0]
     if inner_unit is None and column > on_key.start_mark.column:
         inner_unit = column - on_key.start_mark.column
-    lay = _Layout(doc, column, inner_unit or unit, seq, _filter_style(on), _filter_flow(doc, on))
+    lay = _Layout(doc, column, inner_unit or unit, seq, _filter_style(on), _filter_flow(doc, on),
+                  _filter_fallback(on))
     edits: list[Edit] = []
     new: list[str] = []
     removed = set()
@@ -267,9 +272,8 @@ def _block_on_edits(doc: YamlDoc, on_key: yaml.Node, on: yaml.MappingNode,
     return edits
 
 
-def _filter_style(on: yaml.Node) -> str | None:
-    """The quote style of the filter globs already in `on:` (so new ones look the same)."""
-    items: list[yaml.Node] = []
+def _filter_items(on: yaml.Node) -> list[yaml.ScalarNode]:
+    items: list[yaml.ScalarNode] = []
     stack = [on]
     while stack:
         node = stack.pop()
@@ -277,7 +281,19 @@ def _filter_style(on: yaml.Node) -> str | None:
             stack.extend(v for _, v in node.value)
         elif isinstance(node, yaml.SequenceNode):
             items.extend(i for i in node.value if isinstance(i, yaml.ScalarNode))
-    return scalar_style(items)
+    return items
+
+
+def _filter_style(on: yaml.Node) -> str | None:
+    """The quote style of the filter globs already in `on:` (so new ones look the same)."""
+    return scalar_style(_filter_items(on))
+
+
+def _filter_fallback(on: yaml.Node) -> str:
+    """The quotes for a glob that cannot be written plain: those of the quoted globs already in
+    `on:` when they agree, else double quotes, as the template suite writes `"**"`."""
+    quoted = {n.style for n in _filter_items(on) if n.style in ("'", '"')}
+    return quoted.pop() if len(quoted) == 1 else '"'
 
 
 def _filter_flow(doc: YamlDoc, on: yaml.MappingNode) -> tuple[str, str] | None:

@@ -34,13 +34,16 @@ def _plain_ok(value: str, flow: bool) -> bool:
         return False
 
 
-def render_scalar(value: str, style: str | None = None, flow: bool = False) -> str:
-    """*value* as a YAML scalar: in quote *style* (' or ") if given, else plain when safe."""
+def render_scalar(value: str, style: str | None = None, flow: bool = False,
+                  fallback: str = "'") -> str:
+    """*value* as a YAML scalar: in quote *style* (' or ") if given, else plain when safe, else
+    in quote *fallback*."""
     value = str(value)
     printable = value.isprintable()
-    if style == '"' or not printable:
+    plain = style is None and printable and _plain_ok(value, flow)
+    if style == '"' or not printable or (not plain and style is None and fallback == '"'):
         return json.dumps(value, ensure_ascii=False)  # JSON escapes are valid YAML escapes
-    if style == "'" or not _plain_ok(value, flow):
+    if not plain:
         return "'" + value.replace("'", "''") + "'"
     return value
 
@@ -52,17 +55,18 @@ def scalar_style(nodes: Iterable[yaml.Node]) -> str | None:
 
 
 def render_flow_sequence(
-    items: Sequence[str], style: str | None, lead: str = "", trail: str = "", sep: str = ", "
+    items: Sequence[str], style: str | None, lead: str = "", trail: str = "", sep: str = ", ",
+    fallback: str = "'",
 ) -> str:
     """A one-line flow list, padded like `[ a, b ]` when *lead*/*trail* say so."""
     if not items:
         return "[]"
-    return "[" + lead + sep.join(render_scalar(i, style, flow=True) for i in items) + trail + "]"
+    return "[" + lead + sep.join(render_scalar(i, style, True, fallback) for i in items) + trail + "]"
 
 
 def render_entry(
     key: str, value: Any, column: int, unit: int = 2, seq: int = 2, style: str | None = None,
-    flow: tuple[str, str] | None = None,
+    flow: tuple[str, str] | None = None, fallback: str = "'",
 ) -> list[str]:
     """Lines (no line breaks) of the block entry `key: value` at *column*.
 
@@ -77,21 +81,23 @@ def render_entry(
             return [head + " {}"]
         lines = [head]
         for k, v in value.items():
-            lines.extend(render_entry(k, v, column + unit, unit, seq, style, flow))
+            lines.extend(render_entry(k, v, column + unit, unit, seq, style, flow, fallback))
         return lines
     if isinstance(value, (list, tuple)):
         if not value:
             return [head + " []"]
         if flow is not None and not any(isinstance(v, (dict, list, tuple)) for v in value):
-            return [head + " " + render_flow_sequence([str(v) for v in value], style, *flow)]
-        return [head] + render_items(value, column + seq, unit, seq, style)
+            return [head + " " + render_flow_sequence([str(v) for v in value], style, *flow,
+                                                      fallback=fallback)]
+        return [head] + render_items(value, column + seq, unit, seq, style, fallback)
     if isinstance(value, bool):
         return [f"{head} {'true' if value else 'false'}"]
-    return [f"{head} {render_scalar(str(value), style)}"]
+    return [f"{head} {render_scalar(str(value), style, fallback=fallback)}"]
 
 
 def render_items(
-    items: Sequence[Any], column: int, unit: int = 2, seq: int = 2, style: str | None = None
+    items: Sequence[Any], column: int, unit: int = 2, seq: int = 2, style: str | None = None,
+    fallback: str = "'",
 ) -> list[str]:
     """Lines of block list *items* with their dashes at *column*."""
     lines: list[str] = []
@@ -100,9 +106,9 @@ def render_items(
         if isinstance(item, dict) and item:
             sub: list[str] = []
             for k, v in item.items():
-                sub.extend(render_entry(k, v, column + 2, unit, seq, style))
+                sub.extend(render_entry(k, v, column + 2, unit, seq, style, fallback=fallback))
             lines.append(pad + "- " + sub[0][column + 2 :])
             lines.extend(sub[1:])
         else:
-            lines.append(pad + "- " + render_scalar(str(item), style))
+            lines.append(pad + "- " + render_scalar(str(item), style, fallback=fallback))
     return lines

@@ -85,7 +85,7 @@ def get_value(text: str, path: Path, name: str = "the YAML file") -> Any:
     return node
 
 
-def scalar_edit(doc: YamlDoc, node: yaml.Node, value: str) -> Edit | None:
+def scalar_edit(doc: YamlDoc, node: yaml.Node, value: str, fallback: str = "'") -> Edit | None:
     """The edit that makes scalar *node* read *value*, keeping its quote style; None if it does."""
     if not isinstance(node, yaml.ScalarNode):
         raise UnsafeYamlEdit(f"{doc.name}: expected a single value at line {node.start_mark.line + 1}")
@@ -96,7 +96,7 @@ def scalar_edit(doc: YamlDoc, node: yaml.Node, value: str) -> Edit | None:
     if node.style in ("|", ">"):
         end = doc.content_end(node)
         return Edit(start, end, render_scalar(value, '"' if "\n" in value else None))
-    text = render_scalar(value, node.style or None, flow=True)  # safe in flow context too
+    text = render_scalar(value, node.style or None, True, fallback)  # safe in flow context too
     return Edit(start, end, " " + text if start == end else text)
 
 
@@ -110,16 +110,17 @@ def set_scalar(text: str, path: Path, value: str, name: str = "the YAML file") -
 
 
 def sequence_edits(
-    doc: YamlDoc, key: yaml.Node, node: yaml.Node, items: Sequence[str]
+    doc: YamlDoc, key: yaml.Node, node: yaml.Node, items: Sequence[str], fallback: str = "'"
 ) -> list[Edit]:
-    """Edits that make *key*'s list value hold exactly *items*, in the style it is written in."""
+    """Edits that make *key*'s list value hold exactly *items*, in the style it is written in
+    (a new item that cannot be plain in quote *fallback*)."""
     doc.check_plain(node)
     if isinstance(node, yaml.ScalarNode):
         if len(items) == 1 and node.value:
-            edit = scalar_edit(doc, node, items[0])
+            edit = scalar_edit(doc, node, items[0], fallback)
             return [edit] if edit else []
         start = doc.start(node)
-        flow = render_flow_sequence(items, scalar_style([node]))
+        flow = render_flow_sequence(items, scalar_style([node]), fallback=fallback)
         return [Edit(start, doc.end(node), (" " if start == doc.end(node) else "") + flow)]
     if not isinstance(node, yaml.SequenceNode) or any(
         not isinstance(i, yaml.ScalarNode) for i in node.value
@@ -132,12 +133,12 @@ def sequence_edits(
         return []
     style = scalar_style(node.value)
     if node.flow_style:
-        return [_flow_sequence_edit(doc, node, items, style)]
-    return _block_sequence_edits(doc, key, node, items, style)
+        return [_flow_sequence_edit(doc, node, items, style, fallback)]
+    return _block_sequence_edits(doc, key, node, items, style, fallback)
 
 
 def _flow_sequence_edit(
-    doc: YamlDoc, node: yaml.Node, items: Sequence[str], style: str | None
+    doc: YamlDoc, node: yaml.Node, items: Sequence[str], style: str | None, fallback: str = "'"
 ) -> Edit:
     start, end = doc.start(node), doc.end(node)
     gaps = [doc.text[start + 1 : end - 1]] if not node.value else (
@@ -155,12 +156,13 @@ def _flow_sequence_edit(
     if "\n" in lead + trail + sep:  # a multi-line flow list becomes one line
         lead, trail, sep = lead.strip(" \r\n"), trail.strip(" \r\n"), ", "
     old = {i.value: doc.text[doc.start(i) : doc.end(i)] for i in reversed(node.value)}
-    texts = [old.get(i) or render_scalar(i, style, flow=True) for i in items]
+    texts = [old.get(i) or render_scalar(i, style, True, fallback) for i in items]
     return Edit(start, end, "[" + lead + sep.join(texts) + trail + "]" if texts else "[]")
 
 
 def _block_sequence_edits(
-    doc: YamlDoc, key: yaml.Node, node: yaml.Node, items: Sequence[str], style: str | None
+    doc: YamlDoc, key: yaml.Node, node: yaml.Node, items: Sequence[str], style: str | None,
+    fallback: str = "'",
 ) -> list[Edit]:
     column = node.start_mark.column
     spans = []
@@ -192,7 +194,7 @@ def _block_sequence_edits(
         body = "".join(
             doc.text[spans[k][0] : spans[k][1]]
             if k is not None
-            else f"{indent}- {render_scalar(v, style)}{doc.newline}"
+            else f"{indent}- {render_scalar(v, style, fallback=fallback)}{doc.newline}"
             for v, k in zip(items, kept)
         )
         if not doc.text.endswith("\n", 0, last):
@@ -202,7 +204,7 @@ def _block_sequence_edits(
     pending: list[str] = []
     for value, k in zip(items, kept):
         if k is None:
-            pending.append(f"{indent}- {render_scalar(value, style)}")
+            pending.append(f"{indent}- {render_scalar(value, style, fallback=fallback)}")
         elif pending:
             edits.append(doc.insertion(spans[k][0], pending))
             pending = []

@@ -1,7 +1,8 @@
 """Corpus check: set-trigger's core over 120 real workflows written by people.
 
 For every file: set a tag trigger, then a path trigger. Each result parses, on.push holds
-exactly what was asked, every other event keeps its exact text, everything outside `on:` is
+exactly the filters of the kinds asked (the template suite's mapping, `expected_push` below),
+every other event keeps its exact text, everything outside `on:` is
 byte-identical, and the same call twice changes nothing the second time.
 Reads ../shared/corpus relative to the repository root; skipped when it is absent.
 """
@@ -21,6 +22,22 @@ TAG = make_spec(["tag"], tags=["v*"])
 PATH = make_spec(["path"], paths=["infra/**", "!infra/README.md"])
 BRANCH_MANUAL = make_spec(["branch", "manual"], branches=["main", "release/**"])
 MANAGED = ("push", "workflow_dispatch")
+
+
+def expected_push(kinds: list[str], paths: list[str] = (), branches: list[str] = (),
+                  tags: list[str] = ()) -> dict[str, list[str]]:
+    """on.push for *kinds*, as templates/_shared/workflows.jinja writes it: branch -> branches,
+    tag -> tags, path -> paths plus every branch ("**") when branch is not asked."""
+    push: dict[str, list[str]] = {}
+    if "branch" in kinds:
+        push["branches"] = list(branches)
+    elif "path" in kinds:
+        push["branches"] = ["**"]
+    if "tag" in kinds:
+        push["tags"] = list(tags)
+    if "path" in kinds:
+        push["paths"] = list(paths)
+    return push
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -86,10 +103,10 @@ def test_set_tag_then_path_trigger(path: Path, variant: str):
     if variant != "as-is":
         original = _crlf_bom_no_final_newline(original)
     tagged = set_triggers(original, TAG, path.name)
-    _check(original, tagged, {"tags": ["v*"]})
+    _check(original, tagged, expected_push(["tag"], tags=["v*"]))
     assert set_triggers(tagged, TAG, path.name) == tagged
     pathed = set_triggers(tagged, PATH, path.name)
-    _check(original, pathed, {"paths": ["infra/**", "!infra/README.md"]})
+    _check(original, pathed, expected_push(["path"], paths=["infra/**", "!infra/README.md"]))
     assert set_triggers(pathed, PATH, path.name) == pathed
     if variant != "as-is":  # the new lines follow the file's line ending; no final newline added
         assert "\n" not in pathed.replace("\r\n", "") and not pathed.endswith("\n")
@@ -101,5 +118,6 @@ def test_set_branch_and_manual_trigger(path: Path):
     """Beyond the issue's check: a branch trigger plus manual runs, on the same files."""
     original = path.read_bytes().decode("utf-8")
     out = set_triggers(original, BRANCH_MANUAL, path.name)
-    _check(original, out, {"branches": ["main", "release/**"]}, manual=True)
+    _check(original, out, expected_push(["branch", "manual"], branches=["main", "release/**"]),
+           manual=True)
     assert set_triggers(out, BRANCH_MANUAL, path.name) == out

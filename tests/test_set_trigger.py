@@ -239,16 +239,21 @@ def test_generated_monorepo_tag_and_manual(rendered_repo, capsys):
     assert actionlint([out]) == []
 
 
-def test_github_caveats_are_told(hand_repo, capsys):
-    code, out, _ = run(capsys, "--repo", str(hand_repo), "--on", "path", "--paths", "infra/**",
-                       "--dry-run")
-    assert code == 0 and "GitHub ignores paths for tag pushes, so every pushed tag runs it" in out
-    code, out, _ = run(capsys, "--repo", str(hand_repo), "--on", "path", "--on", "tag",
-                       "--paths", "infra/**", "--tags", "v*", "--dry-run")
-    assert code == 0 and "GitHub runs it for no branch push" in out
-    code, out, _ = run(capsys, "--repo", str(hand_repo), "--on", "path", "--on", "branch",
-                       "--paths", "infra/**", "--branches", "**", "--dry-run")
-    assert code == 0 and "GitHub" not in out
+def test_path_kind_lists_every_branch_and_tells_no_caveat(tmp_path, capsys):
+    """The path kind means what the template suite writes: branches "**" beside the paths, so
+    no pushed tag runs it (GitHub ignores paths for tags) and branch pushes still do with tags."""
+    wf = "on:\n  push:\n    branches: [main]\njobs: {}\n"
+    for kinds, want in (
+        (["path"], 'on:\n  push:\n    branches: ["**"]\n    paths: [infra/**]\njobs: {}\n'),
+        (["path", "tag"],
+         'on:\n  push:\n    branches: ["**"]\n    tags: [v*]\n    paths: [infra/**]\njobs: {}\n'),
+    ):
+        repo = make_repo(tmp_path / "-".join(kinds), {WF: wf})
+        options = [x for k in kinds for x in ("--on", k)] + ["--paths", "infra/**"]
+        options += ["--tags", "v*"] if "tag" in kinds else []
+        code, out, _ = run(capsys, "--repo", str(repo), *options)
+        assert code == 0 and "GitHub" not in out
+        assert git(repo, "show", f"{BRANCH}:{WF}") == want
 
 
 def test_double_dispatch_across_region_workflows_is_refused(tmp_path, capsys):

@@ -43,12 +43,19 @@ FIX = [
      '"on":  # events\n  push:\n    tags:\n      - v*\n  pull_request:\njobs: {}\n'),
     # A block list under 'on'.
     ("'on':\n  - push\n  - pull_request\njobs: {}\n", PATH,
-     "'on':\n  push:\n    paths:\n      - infra/**\n  pull_request:\njobs: {}\n"),
+     "'on':\n  push:\n    branches:\n      - \"**\"\n    paths:\n      - infra/**\n  pull_request:\n"
+     "jobs: {}\n"),
     # A flow mapping: every other event keeps its value text.
     ("on: {push: {branches: [main]}, pull_request: {types: [opened]}}\njobs: {}\n", TAG,
      "on:\n  push:\n    tags:\n      - v*\n  pull_request: {types: [opened]}\njobs: {}\n"),
     # An empty `on:`.
-    ("on:\njobs: {}\n", PATH, "on:\n  push:\n    paths:\n      - infra/**\njobs: {}\n"),
+    # The path kind lists every branch too (the template suite's meaning: no tag push runs it).
+    ("on:\njobs: {}\n", PATH,
+     "on:\n  push:\n    branches:\n      - \"**\"\n    paths:\n      - infra/**\njobs: {}\n"),
+    # ... and keeps the tags of the tag kind beside them.
+    ("on:\njobs: {}\n", make_spec(["path", "tag"], paths=["infra/**"], tags=["v*"]),
+     "on:\n  push:\n    branches:\n      - \"**\"\n    tags:\n      - v*\n    paths:\n"
+     "      - infra/**\njobs: {}\n"),
     # Events with null values; the comment on `push:` stays on its line.
     ("on:\n  push: # every push\n  pull_request:\n  workflow_dispatch:\njobs: {}\n", TAG,
      "on:\n  push: # every push\n    tags:\n      - v*\n  pull_request:\njobs: {}\n"),
@@ -58,14 +65,15 @@ FIX = [
     # Four-space indentation and unindented lists are followed; other filters of push go.
     ("on:\n    push:\n        branches:\n        - main\n        paths-ignore: [docs/**]\n"
      "    schedule:\n        - cron: '0 0 * * *'\njobs: {}\n", PATH,
-     "on:\n    push:\n        paths:\n        - infra/**\n"
+     "on:\n    push:\n        branches:\n        - \"**\"\n        paths:\n        - infra/**\n"
      "    schedule:\n        - cron: '0 0 * * *'\njobs: {}\n"),
     # Flow filter lists with padding: new lists look the same, quotes follow the neighbours.
     ("on:\n  push:\n    branches: [ main ]\n    tags: [ 'v1.*' ]\n  pull_request:\n"
      "    branches: [ main ]\n", TAG,
      "on:\n  push:\n    tags: [ 'v*' ]\n  pull_request:\n    branches: [ main ]\n"),
     ("on:\n  push:\n    branches: [ main ]\n  pull_request:\n    branches: [ main ]\n", PATH,
-     "on:\n  push:\n    paths: [ infra/** ]\n  pull_request:\n    branches: [ main ]\n"),
+     "on:\n  push:\n    branches: [ \"**\" ]\n    paths: [ infra/** ]\n  pull_request:\n"
+     "    branches: [ main ]\n"),
     # Comments inside push stay for the filters that remain; a removed filter takes its own.
     ("on:\n  push:\n    # release branches\n    branches:\n      - main  # default\n"
      "    # semver tags\n    tags: ['v1']\n", make_spec(["branch"], branches=["main", "rel/*"]),
@@ -118,7 +126,7 @@ def test_on_as_last_key_without_final_newline():
         "name: x\non:\n  pull_request:\n  push:\n    tags:\n      - v*"
     )
     assert set_triggers("on:\n  push:\n    branches: [main]", PATH) == (
-        "on:\n  push:\n    paths: [infra/**]"
+        "on:\n  push:\n    branches: [\"**\"]\n    paths: [infra/**]"
     )
 
 
@@ -126,8 +134,11 @@ NOOP = [
     ("on:\n  push:\n    tags:\n      - v*\n", TAG),
     ("on:\n  push:\n    tags: [ 'v*' ]  # releases\n  pull_request:\n", TAG),
     ("on:\n  push:\n    tags: v*\n", TAG),
-    ("'on':\n  push:\n    paths:\n    - \"infra/**\"\n  schedule:\n  - cron: '0 0 * * *'\n", PATH),
-    ("\ufeffon:\r\n  push:\r\n    paths: [infra/**]\r\n", PATH),
+    ("'on':\n  push:\n    branches:\n    - '**'\n    paths:\n    - \"infra/**\"\n  schedule:\n  - cron: '0 0 * * *'\n", PATH),
+    ("\ufeffon:\r\n  push:\r\n    branches: '**'\r\n    paths: [infra/**]\r\n", PATH),
+    # A generated trigger workflow's path + tag kinds.
+    ("on:\n  push:\n    branches:\n      - \"**\"\n    tags:\n      - v*\n    paths:\n      - infra/**\n",
+     make_spec(["tag", "path"], paths=["infra/**"], tags=["v*"])),
     ("on:\n" + WD_DEV, MANUAL),
     ("on:\n  workflow_dispatch:\n    inputs:\n      environment:\n        type: choice\n"
      "        options: [dev, prod]\n", MANUAL),

@@ -8,6 +8,7 @@ in a scratch clone (migrate.publish), never touching the user's branch, index or
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -16,7 +17,15 @@ import yaml
 from migrate import gitops
 from migrate.events import Event, _WorkflowLoader as _SlowLoader, decide
 from migrate.errors import Refused, UnsafeYamlEdit, VerificationFailed
-from migrate.plan import FileWrite, Note, Plan, default_branch
+from migrate.commands.set_trigger_suite import (
+    ANSWERS_FILE,
+    base_text,
+    other_files,
+    plan_suite_edit,
+    read_answers,
+    splice_answers,
+)
+from migrate.plan import AnswersChange, FileWrite, Note, Plan, default_branch
 from migrate.publish import Published, apply_to_branch
 from migrate.triggers import DEFAULT_ENVIRONMENTS, TriggerSpec, make_spec, set_triggers
 
@@ -107,6 +116,23 @@ def _targets(repo: Path, tree: set[str], workflows: tuple[str, ...]) -> list[str
     return found
 
 
+def _edit_workflows(blobs: dict[str, bytes], targets: list[str], spec: TriggerSpec,
+                    base: Callable[[str, bytes], bytes] | None = None) -> list[FileWrite]:
+    """The writes setting *spec* in each target workflow (spliced into *base*'s text when given)."""
+    changes = []
+    for path in targets:
+        old = blobs[path]
+        start = base(path, old) if base is not None else old
+        try:
+            text, start_text = old.decode("utf-8"), start.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UnsafeYamlEdit(f"{path} is not UTF-8 text", "save it as UTF-8, then run again") from None
+        new = set_triggers(start_text, spec, path)
+        if new != text:
+            changes.append(FileWrite(path, old, new.encode("utf-8")))
+    return changes
+
+
 def _describe(spec: TriggerSpec) -> str:
     parts = [f"{k} ({', '.join(v)})" for k, v in spec.push.items()]
     if spec.manual:
@@ -150,21 +176,6 @@ def check_no_double_dispatch(
             )
 
 
-def github_caveats(spec: TriggerSpec) -> tuple[Note, ...]:
-    """What GitHub does with the asked filters that a reader might not expect."""
-    push = spec.push
-    if "paths" not in push or "branches" in push:
-        return ()
-    if "tags" in push:
-        return (Note(
-            "on.push has tags and paths but no branches: GitHub runs it for no branch push, and "
-            "ignores paths for tag pushes; add --on branch --branches '**' to run it for branch "
-            "pushes that change those paths"),)
-    return (Note(
-        "on.push has paths but no branches or tags: GitHub ignores paths for tag pushes, so every "
-        "pushed tag runs it too; add --on branch --branches '**' to limit it to branch pushes"),)
-
-
 @dataclass(frozen=True)
 class TriggerPlan:
     """The plan and the trigger spec it was made from (the post-condition re-applies it)."""
@@ -195,19 +206,28 @@ def plan_set_trigger(settings: SetTriggerSettings) -> TriggerPlan:
     spec = make_spec(settings.kinds, paths=settings.paths, branches=settings.branches,
                      tags=settings.tags, environments=read_environments(infra))
     branch = settings.branch or default_branch(COMMAND)
-    changes = []
     # Also read the trigger workflows not edited: they count when checking for double dispatch.
     readable = list(dict.fromkeys(targets + _trigger_workflows(set(entries))))
+    readable += [ANSWERS_FILE] if ANSWERS_FILE in entries else []
     blobs = dict(zip(readable, gitops.cat_blobs(repo, [entries[p][1] for p in readable])))
-    for path in targets:
-        old = blobs[path]
-        try:
-            text = old.decode("utf-8")
-        except UnicodeDecodeError:
-            raise UnsafeYamlEdit(f"{path} is not UTF-8 text", "save it as UTF-8, then run again") from None
-        new = set_triggers(text, spec, path)
-        if new != text:
-            changes.append(FileWrite(path, old, new.encode("utf-8")))
+    changes: list[FileWrite] = _edit_workflows(blobs, targets, spec)
+    suite_notes: list[Note] = []
+    answer_changes: tuple[AnswersChange, ...] = ()
+    if changes:
+        # A repository the suite generated: record the triggers in its answers (copier update).
+        edit, suite_notes = plan_suite_edit(blobs, targets, spec, set(entries))
+        if edit is not None:
+            old_answers = read_answers(blobs[ANSWERS_FILE]) or {}
+            changes = _edit_workflows(blobs, targets, spec, lambda p, b: base_text(edit, old_answers, p, b))
+            old = blobs[ANSWERS_FILE]
+            text = splice_answers(old.decode("utf-8"), old_answers, edit.answers)
+            changes += [FileWrite(ANSWERS_FILE, old, text.encode("utf-8"))] if text != old.decode() else []
+            synced, sync_notes = other_files(
+                edit, old_answers, lambda p: gitops.read_file(repo, base, p) if p in entries else None,
+                {*targets, ANSWERS_FILE})
+            changes += synced
+            suite_notes += sync_notes
+            answer_changes = edit.changes
     check_no_double_dispatch(
         {p: b.decode("utf-8", errors="replace") for p, b in blobs.items()},
         {c.path: c.new.decode("utf-8") for c in changes},
@@ -217,11 +237,11 @@ def plan_set_trigger(settings: SetTriggerSettings) -> TriggerPlan:
     if changes:  # say it now, also in a dry run, rather than after the work is done
         gitops.check_branch_free(repo, branch)
     notes = (
-        *github_caveats(spec),
+        *suite_notes,
         *(Note(f"{c.path}: no step reads inputs.environment, so a manual run cannot act on the "
                "environment chosen; pass it to the jobs (e.g. env: ENVIRONMENT: "
                "${{ inputs.environment }}) in a follow-up commit")
-          for c in changes if spec.manual and b"inputs.environment" not in c.new),
+          for c in changes if c.path in targets and spec.manual and b"inputs.environment" not in c.new),
         Note(f"review: git diff HEAD {branch}"),
         Note(f"merge when satisfied: git merge {branch}"),
     ) if changes else ()
@@ -230,6 +250,7 @@ def plan_set_trigger(settings: SetTriggerSettings) -> TriggerPlan:
         repo=repo,
         branch=branch,
         changes=tuple(changes),
+        answers=answer_changes,
         notes=notes,
         message=f"repo-migrate set-trigger: {_describe(spec)}\n\n"
         + "".join(f"- {c.path}\n" for c in changes),
@@ -245,6 +266,7 @@ def apply_set_trigger(planned: TriggerPlan) -> Published | None:
     plan, spec = planned.plan, planned.spec
     if plan.is_empty:
         return None
+    workflows = set(dict(plan.extra)["workflows"])
 
     def verify(work: Path) -> None:
         # Post-condition in the scratch clone: each workflow holds the planned bytes, parses,
@@ -252,8 +274,9 @@ def apply_set_trigger(planned: TriggerPlan) -> Published | None:
         for change in plan.changes:
             assert isinstance(change, FileWrite)
             data = (work / change.path).read_bytes()
-            text = data.decode("utf-8")
-            if data != change.new or set_triggers(text, spec, change.path) != text:
+            at_rest = change.path not in workflows or set_triggers(data.decode("utf-8"), spec,
+                                                                   change.path) == data.decode("utf-8")
+            if data != change.new or not at_rest:
                 raise VerificationFailed(f"{change.path} did not come out as planned",
                                          "report this bug; nothing was published")
 
