@@ -88,8 +88,12 @@ def check_destination(dest: Path, *, not_inside: Iterable[Path] = ()) -> None:
 @contextmanager
 def staging_dir(dest: Path) -> Iterator[Path]:
     """A scratch directory beside *dest* (same filesystem, so publishing is one rename)."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    path = Path(tempfile.mkdtemp(prefix=f".{dest.name}.repo-migrate-", dir=dest.parent))
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        path = Path(tempfile.mkdtemp(prefix=f".{dest.name}.repo-migrate-", dir=dest.parent))
+    except OSError as exc:
+        raise Refused(f"cannot create {dest}: {exc.strerror or exc}",
+                      "choose a destination in a folder you can write to") from exc
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(path, 0o777 & ~umask)  # mkdtemp makes it private; the result is an ordinary folder

@@ -136,3 +136,12 @@ def test_failed_verification_creates_no_destination(tmp_path: Path) -> None:
     with pytest.raises(VerificationFailed):
         create_repository(dest, plan, verify=verify)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_destination_folder_is_refused(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder\n")
+    plan = Plan("demo", blocker / "new", None, changes=(FileWrite("README.md", None, b"hi\n"),))
+    with pytest.raises(Refused, match="cannot create"):
+        create_repository(blocker / "new", plan)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
