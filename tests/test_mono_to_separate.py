@@ -223,6 +223,12 @@ def _answers_separate(repo: Path, tmp: Path) -> None:
     git(repo, "commit", "-qm", "answers")
 
 
+def _multi_region(repo: Path, tmp: Path) -> None:
+    (repo / ".copier-answers.yml").write_text("pattern: multi-region\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "answers")
+
+
 def _dest_not_empty(repo: Path, tmp: Path) -> None:
     (tmp / "dest").mkdir()
     (tmp / "dest" / "keep.txt").write_text("mine\n")
@@ -252,6 +258,7 @@ REFUSALS = {
     "no infra/": (_no_infra, "not a monorepo"),
     "infra only": (_infra_only, "already looks like an infra repository"),
     "answers say separate": (_answers_separate, "use separate-to-mono"),
+    "multi-region repository": (_multi_region, "mono-to-separate splits a monorepo"),
     "destination not empty": (_dest_not_empty, "choose a new path, or remove it first"),
     "destination is a file": (_dest_is_file, "choose a new path, or remove it first"),
     "branch exists": (_branch_exists, "pass --branch NAME to use another name"),
