@@ -50,6 +50,15 @@ def test_dry_run_prints_plan_and_changes_nothing(mono: Path, tmp_path: Path) -> 
     assert "-      - 'app/**'   # only the app\n" in text
     assert "+++ b/infra/MOVED.md\n" in text
     assert "Dry run: nothing was changed.\n" in text
+    assert "only branch main is carried" not in text
+
+
+def test_other_branches_and_tags_are_noted(mono: Path, tmp_path: Path) -> None:
+    git(mono, "tag", "v1.0")
+    git(mono, "branch", "feature")
+    out = cli("mono-to-separate", str(mono), "--infra-repo", str(tmp_path / "d"), "--dry-run")
+    assert "only branch main is carried; 2 other branches and tags (feature, v1.0) stay in " \
+           "acme-platform" in out.stdout
 
 
 def test_dry_run_json(mono: Path, tmp_path: Path) -> None:

@@ -339,6 +339,12 @@ def infra_plan(f: Facts, renders: dict[str, Renders] | None, readme: bytes, app:
                         "that touched them, with their authors, dates and messages"),
             HistoryStep(f"save the commit map (old commit -> new commit) as {COMMIT_MAP_FILE}"),
         ]
+        others = [r for r in gitops.git(src.root, "for-each-ref", "--format=%(refname:short)",
+                                        "refs/heads", "refs/tags").split() if r != src.branch]
+        if others:
+            notes.append(Note(f"only branch {src.branch} is carried; {len(others)} other branch"
+                              f"{'es' if len(others) != 1 else ''} and tags ({', '.join(others[:3])}"
+                              f"{', ...' if len(others) > 3 else ''}) stay in {f.repo_name}"))
     else:
         notes.append(Note("--no-history: the infra repository starts with one commit; the history "
                           f"of infra/ stays in {f.repo_name} only"))
