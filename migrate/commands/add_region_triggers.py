@@ -7,6 +7,7 @@ text is copied with its path filters, name and file/state references spliced to 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,10 @@ from migrate.plan import FileWrite
 WORKFLOWS = ".github/workflows/"
 SHARED_TRIGGER = ".github/workflows/trigger-infra.yml"
 PATH_EVENTS = ("push", "pull_request")
+SCHEMA = "infra/variables.schema.json"
+# One dispatch target of a suite trigger workflow's TARGETS (one JSON object a line).
+_TARGET_LINE = re.compile(r'^(?P<indent>[ \t]*)(?P<obj>\{.*"watch": *\[.*\})(?P<tail>,?)(?P<eol>\r?)$',
+                          re.MULTILINE)
 Renderer = Callable[[Mapping[str, object], str], bytes]
 
 
@@ -113,8 +118,31 @@ def _copy(text: str, path: str, region: NewRegion) -> str:
         text = _name_re(src_region).sub(region.name, text)
     if region.source_cloud_region:
         text = _name_re(region.source_cloud_region).sub(region.cloud_region, text)
+    text = narrow_watch(text, new_var)
     yaml_splice.reparse(text, path)
     return text
+
+
+def narrow_watch(text: str, new_var: str) -> str:
+    """*text* with each dispatch target that watches a folder holding *new_var* (`infra/`, as
+    older suite versions wrote) watching its own variables files and the schema instead: a push
+    changing both a region's file and another's lists each in one workflow only."""
+    def covers(watch: object) -> bool:
+        return isinstance(watch, str) and watch.endswith("/") and new_var.startswith(watch)
+
+    def one(match: re.Match[str]) -> str:
+        try:
+            target = json.loads(match["obj"])
+        except ValueError:
+            return match[0]
+        watch, own = target.get("watch"), target.get("vars")
+        if not isinstance(watch, list) or not isinstance(own, list) or not any(map(covers, watch)):
+            return match[0]
+        target["watch"] = list(dict.fromkeys([*own, SCHEMA, *(w for w in watch if not covers(w))]))
+        # json.dumps' separators are the suite's to_json's: the line reads as rendered.
+        return match["indent"] + json.dumps(target) + match["tail"] + match["eol"]
+
+    return _TARGET_LINE.sub(one, text)
 
 
 def new_trigger(files: Mapping[str, bytes], answers: Mapping[str, object] | None,
@@ -169,6 +197,10 @@ def exclude_from_existing(files: Mapping[str, bytes], new_var: str
         old = files[path]
         text = decode(path, old)
         new, events = _exclude(text, path, new_var)
+        narrowed = narrow_watch(new, new_var)
+        if narrowed != new:
+            yaml_splice.reparse(narrowed, path)
+            new = narrowed
         if new != text:
             writes.append(FileWrite(path, old, new.encode("utf-8")))
         if events:
