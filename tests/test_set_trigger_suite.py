@@ -153,3 +153,24 @@ def test_copier_update_after_set_trigger_keeps_the_new_triggers(path_only_suite,
     assert after == fresh
     assert b"    branches:\n      - main\n    tags:\n      - v*\n" in after[WF]
     assert b"# Made by the provider" in after[WF] and after["README.md"].endswith(b"Suite v2.\n")
+
+
+def test_answers_follow_or_a_note_says_why_not(subset_repos, tmp_path, capsys) -> None:
+    kinds, _, generated = subset_repos[0]
+    assert kinds == ["path"]
+    repo = tmp_path / "repo"
+    shutil.copytree(generated, repo)
+    before = repo_state(repo)
+    code, out, _ = run(capsys, "--repo", str(repo), "--on", "tag", "--tags", "v*", "--tags", "w*",
+                       "--dry-run")
+    assert code == 0 and (".copier-answers.yml is not updated: the suite's tag_pattern holds one "
+                          "tag pattern, not several; copier update will treat the new triggers as "
+                          "your own edit") in out
+    assert "edit    .copier-answers.yml" not in out and repo_state(repo) == before
+    # A suite that is not a local git repository (here a plain folder): the answers follow, the
+    # workflow is spliced as it is.
+    code, out, _ = run(capsys, "--repo", str(repo), "--on", "path", "--on", "manual", "--paths", "infra/**")
+    assert code == 0
+    assert git(repo, "diff", "--name-only", "main", BRANCH).split() == [".copier-answers.yml", WF]
+    answers = git(repo, "diff", "main", BRANCH, "--", ".copier-answers.yml")
+    assert answers.endswith(" trigger_kinds:\n - path\n+- manual\n")
