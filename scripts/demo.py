@@ -5,8 +5,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import tempfile
-import warnings
 from pathlib import Path
 
 import yaml
@@ -31,15 +29,22 @@ def git(repo: Path, *args: str) -> str:
     return done.stdout
 
 
-def suite_source(scratch: Path) -> str:
-    """A git repository of the suite: the project itself, else a one-commit snapshot of it."""
+def suite_source(out: Path) -> str:
+    """A git repository of the suite: the project itself when it is a clean checkout, else a
+    one-commit snapshot kept in *out* (migrations re-render the suite at the recorded commit,
+    which a checkout's uncommitted edits would not have)."""
     root = suite_root()
     inside = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel"],
                             capture_output=True, text=True)
-    if inside.returncode == 0 and Path(inside.stdout.strip()) == root:
+    # Copier commits a dirty checkout's edits in a throwaway clone, so its _commit would name a
+    # commit that exists nowhere; any uncommitted change sends us to the snapshot.
+    dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain"],
+                           capture_output=True, text=True).stdout
+    if inside.returncode == 0 and Path(inside.stdout.strip()) == root and not dirty:
         return str(root)
-    snapshot = scratch / "suite"
-    snapshot.mkdir()
+    snapshot = out / ".suite-snapshot"
+    shutil.rmtree(snapshot, ignore_errors=True)
+    snapshot.mkdir(parents=True)
     shutil.copy2(root / "copier.yml", snapshot / "copier.yml")
     shutil.copytree(root / "templates", snapshot / "templates")
     git(snapshot, "init", "-q", "-b", "main")
@@ -51,23 +56,18 @@ def suite_source(scratch: Path) -> str:
 def generate_all(out: Path) -> dict[str, Path]:
     """`copier copy` one repository of each pattern into *out*, each git-initialised and committed."""
     out.mkdir(parents=True, exist_ok=True)
-    # Copying from a working checkout includes its uncommitted edits; that is the point here.
-    from copier.errors import DirtyLocalWarning
-
-    warnings.simplefilter("ignore", DirtyLocalWarning)
     made: dict[str, Path] = {}
-    with tempfile.TemporaryDirectory(prefix="demo-suite-") as scratch:
-        src = suite_source(Path(scratch))
-        for name, answers in REPOSITORIES.items():
-            dest = out / name
-            shutil.rmtree(dest, ignore_errors=True)  # the demo owns these folders; start afresh
-            # vcs_ref HEAD: the suite as it is now (Copier would otherwise take the newest tag).
-            render_project({"customer_id": CUSTOMER, "repo_name": name, **answers}, dest,
-                           vcs_ref="HEAD", src=src)
-            git(dest, "init", "-q", "-b", "main")
-            git(dest, "add", "-A")
-            git(dest, "commit", "-q", "-m", f"Generated from the template suite ({answers['pattern']})")
-            made[name] = dest
+    src = suite_source(out)
+    for name, answers in REPOSITORIES.items():
+        dest = out / name
+        shutil.rmtree(dest, ignore_errors=True)  # the demo owns these folders; start afresh
+        # vcs_ref HEAD: the suite as it is now (Copier would otherwise take the newest tag).
+        render_project({"customer_id": CUSTOMER, "repo_name": name, **answers}, dest,
+                       vcs_ref="HEAD", src=src)
+        git(dest, "init", "-q", "-b", "main")
+        git(dest, "add", "-A")
+        git(dest, "commit", "-q", "-m", f"Generated from the template suite ({answers['pattern']})")
+        made[name] = dest
     return made
 
 
@@ -88,10 +88,49 @@ def describe(repo: Path) -> str:
     return "\n".join(lines)
 
 
+def repo_migrate(*args: str) -> None:
+    """Run the installed CLI as a user would, echoing the command and its output."""
+    print(f"\n$ repo-migrate {' '.join(args)}", flush=True)
+    subprocess.run([sys.executable, "-m", "migrate", *args], check=True)
+
+
+def migrate_monorepo(out: Path, monorepo: Path) -> None:
+    """Split the monorepo into app + infra repositories, then merge them back and compare."""
+    infra = out / "acme-platform-infra"
+    app = out / "acme-platform-app"
+    merged = out / "acme-platform-merged"
+    for stale in (infra, app, merged):
+        shutil.rmtree(stale, ignore_errors=True)
+    repo_migrate("mono-to-separate", str(monorepo), "--infra-repo", str(infra), "--dry-run")
+    repo_migrate("mono-to-separate", str(monorepo), "--infra-repo", str(infra))
+    # The app result is a branch of the monorepo; a clone of that branch is the app repository.
+    subprocess.run([*GIT, "clone", "-q", "--no-local", "-b", "repo-migrate/mono-to-separate",
+                    str(monorepo), str(app)], check=True)
+    print(describe(infra))
+    print(describe(app))
+    repo_migrate("separate-to-mono", "--app", str(app), "--infra", str(infra), "--dest", str(merged))
+    print(describe(merged))
+    repo_migrate("explain", "--repo", str(merged), "--changed", "infra/variables.yml",
+                 "--changed", "app/src/main.py")
+    before = tracked_bytes(monorepo)
+    after = tracked_bytes(merged)
+    differ = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+    print(f"round trip: {len(before)} files in the original monorepo, {len(after)} after "
+          f"mono-to-separate + separate-to-mono; differing: {differ or 'none'}")
+
+
+def tracked_bytes(repo: Path) -> dict[str, bytes]:
+    """Every tracked file of *repo*'s HEAD with its bytes."""
+    return {p: (repo / p).read_bytes() for p in git(repo, "ls-files").split()}
+
+
 def main(out: Path) -> int:
     print(f"demo: generating one repository of each pattern into {out}")
-    for repo in generate_all(out).values():
+    made = generate_all(out)
+    for repo in made.values():
         print(describe(repo))
+    print("\ndemo: migrating the monorepo to separate repositories and back")
+    migrate_monorepo(out, made["acme-platform"])
     return 0
 
 
