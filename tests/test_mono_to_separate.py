@@ -51,6 +51,7 @@ def test_dry_run_prints_plan_and_changes_nothing(mono: Path, tmp_path: Path) -> 
     assert "+++ b/infra/MOVED.md\n" in text
     assert "Dry run: nothing was changed.\n" in text
     assert "only branch main is carried" not in text
+    assert "README.md is the suite's infra README rendered with its defaults" in text
 
 
 def test_other_branches_and_tags_are_noted(mono: Path, tmp_path: Path) -> None:

@@ -348,6 +348,10 @@ def infra_plan(f: Facts, renders: dict[str, Renders] | None, readme: bytes, app:
     else:
         notes.append(Note("--no-history: the infra repository starts with one commit; the history "
                           f"of infra/ stays in {f.repo_name} only"))
+    if renders is None:
+        notes.append(Note("README.md is the suite's infra README rendered with its defaults (this "
+                          "repository did not come from the suite): check the provider repository "
+                          "and secret it names"))
     sk = ", ".join(k for k in f.keys.values() if k)
     notes.insert(0, Note(f"customer {customer}: infra now dispatches from repository "
                          f"{f.infra_name} (was {f.repo_name}); state_key {sk} is unchanged: point "
