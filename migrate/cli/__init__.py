@@ -10,6 +10,14 @@ import typer
 from migrate import __version__
 from migrate.errors import EXIT_CODE_TABLE, ExitCode, MigrateError
 
+_EXAMPLES = """\
+Examples:
+  repo-migrate explain --changed infra/variables.yml
+  repo-migrate set-trigger --on tag --tags 'infra-v*' --on manual --dry-run
+  repo-migrate add-region eu-west
+  repo-migrate mono-to-separate --infra-repo ../acme-infra --dry-run
+  repo-migrate separate-to-mono --app ../acme-app --infra ../acme-infra --dest ../acme-platform"""
+
 app = typer.Typer(
     name="repo-migrate",
     help=(
@@ -18,9 +26,12 @@ app = typer.Typer(
         "the Terraform state address (state_key).\n\n"
         "Every command that changes a repository leaves its result as a commit on a new "
         "branch repo-migrate/<command> and never touches your current branch, index or "
-        "working tree. --dry-run prints the plan and changes nothing.\n\n"
-        + EXIT_CODE_TABLE.replace("\n", "\n\n")
+        "working tree. --dry-run prints the plan and changes nothing; --json prints it for "
+        "automation."
     ),
+    # \b keeps click from re-wrapping the two blocks; plain (not rich) help keeps them aligned.
+    epilog=f"\b\n{_EXAMPLES}\n\n\b\n{EXIT_CODE_TABLE}",
+    rich_markup_mode=None,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
