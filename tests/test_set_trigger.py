@@ -83,9 +83,12 @@ def hand_repo(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def _rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def _rendered(plain_suite: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # From a plain folder, not this checkout: whether Copier could render this checkout's
+    # recorded commit again (set-trigger then moves the header too) must not depend on
+    # whether the checkout happens to be dirty.
     dest = tmp_path_factory.mktemp("rendered") / "monorepo"
-    render_project({"pattern": "monorepo", "customer_id": "acme"}, dest)
+    render_project({"pattern": "monorepo", "customer_id": "acme"}, dest, src=str(plain_suite))
     return dest
 
 
