@@ -9,6 +9,11 @@ API
 - ``check_yaml(plans)``: every YAML file a plan writes parses.
 - ``check_state_keys(before, repo)``: the variables files' ``state_key`` values are unchanged.
 - ``check_history(source, rev, result, paths)``: ``git log -- PATH`` counts the same commits.
+- ``refuse_broken_routing(repo, variables, branch)``: refuses (``Refused``, exit 3) a source in
+  which a push of a variables file already runs zero or several trigger workflows.
+- ``check_routing(work, variables, branch, where)``: in a result, each variables file pushed
+  alone runs exactly one trigger workflow (``explain.check_trigger_routing``).
+- ``check_no_trigger_runs(work, files, branch, where)``: no trigger workflow runs for any of *files*.
 - ``verify_split(migration, app_work, infra_work)``: all of the above for mono-to-separate:
   every file of the source is in exactly one result, with identical content unless the plan
   rewrites it (pointer and record files are the only additions).
@@ -22,7 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from migrate import gitops, history
-from migrate.errors import VerificationFailed
+from migrate.commands.explain import check_trigger_routing, trigger_routing
+from migrate.errors import Refused, VerificationFailed
 from migrate.plan import FileDelete, FileMove, FileWrite, Plan
 from migrate.repository import load_yaml, state_key_of, variables_files
 from migrate.separate_pattern import COMMIT_MAP_FILE, TRIGGER_WORKFLOW
@@ -121,6 +127,39 @@ def check_clean(repo: Path) -> None:
         raise VerificationFailed(f"the result in {repo} is not committed and clean", FIX)
 
 
+def _ref(branch: str | None) -> str:
+    return f"refs/heads/{branch or 'main'}"
+
+
+def refuse_broken_routing(repo: Path, variables: Iterable[str], branch: str | None) -> None:
+    """Refuse a source whose routing is already broken, before any work (the result would be too)."""
+    files = sorted(variables)
+    try:
+        check_trigger_routing(repo, files, ref=_ref(branch))
+    except VerificationFailed as exc:
+        raise Refused(
+            f"{repo} is not routed as a migration must keep it: {exc.problem}",
+            f"see which workflows run with repo-migrate explain --repo {repo} --changed "
+            f"{files[0] if files else 'infra/variables.yml'}; make each variables file reach exactly "
+            "one valid trigger-infra workflow, commit, then run again") from None
+
+
+def check_routing(work: Path, variables: Iterable[str], branch: str | None, where: str) -> None:
+    """In the result *work*: a push of each variables file alone runs exactly one trigger workflow."""
+    try:
+        check_trigger_routing(work, sorted(variables), ref=_ref(branch))
+    except VerificationFailed as exc:
+        raise VerificationFailed(f"{where}: {exc.problem}", f"nothing was published; {exc.fix}") from None
+
+
+def check_no_trigger_runs(work: Path, files: Iterable[str], branch: str | None, where: str) -> None:
+    """In the result *work*: no trigger workflow runs for a push of any of *files*."""
+    running = {f: r for f, r in trigger_routing(work, sorted(files), ref=_ref(branch)).items() if r}
+    if running:
+        shown = "; ".join(f"{f} runs {', '.join(r)}" for f, r in list(running.items())[:5])
+        raise VerificationFailed(f"{where} would still dispatch infra changes: {shown}", FIX)
+
+
 def verify_split(m: Migration, app_work: Path, infra_work: Path) -> None:
     """mono-to-separate's post-conditions, in the scratch copies."""
     src = m.source
@@ -129,7 +168,8 @@ def verify_split(m: Migration, app_work: Path, infra_work: Path) -> None:
     # Each source file goes to exactly one side: the app repository keeps the rest.
     app_base = {p: v for p, v in src.tree.items() if p not in leaving}
     infra_base: Tree = {p: v for p, v in src.tree.items() if p in leaving} if m.settings.history else {}
-    check_tree(gitops.ls_tree(app_work, "HEAD"), expected_tree(src.tree, m.app, fmt), "the app branch")
+    app_tree = gitops.ls_tree(app_work, "HEAD")
+    check_tree(app_tree, expected_tree(src.tree, m.app, fmt), "the app branch")
     deleted = {c.path for c in m.app.changes if isinstance(c, FileDelete)}
     if deleted != leaving:
         raise VerificationFailed("the app branch would keep files that move to the infra "
@@ -143,3 +183,10 @@ def verify_split(m: Migration, app_work: Path, infra_work: Path) -> None:
     if m.settings.history:
         check_history(src.root, src.head, infra_work, keys)
     check_clean(infra_work)
+    if any(TRIGGER_WORKFLOW.match(p) for p in src.tree):
+        # The source was routed (refuse_broken_routing): the infra repository must still be.
+        check_routing(infra_work, keys, src.branch, "the infra repository")
+    # The app repository has no infra: no change to it (nor to a file at a variables file's
+    # old path) may run a trigger workflow.
+    check_no_trigger_runs(app_work, set(app_tree) | set(keys), src.branch,
+                          "the app branch")

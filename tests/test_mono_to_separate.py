@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from migrate import gitops
+from migrate.plan import FileWrite, Plan
 from tests.helpers import git, repo_state
 from tests.monorepos import APP_CI_AT_ROOT, TRIGGER, VARIABLES, build_monorepo, copy_repo
 
@@ -258,6 +261,26 @@ def _name_clash(repo: Path, tmp: Path) -> None:
     git(repo, "commit", "-qm", "root dockerfile")
 
 
+def _second_trigger(repo: Path, tmp: Path) -> None:
+    # A hand-written second dispatcher that also fires for infra/variables.yml: double apply.
+    (repo / ".github/workflows/trigger-infra-legacy.yml").write_text(TRIGGER.replace(
+        "name: trigger-infra", "name: trigger-infra-legacy"))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "legacy trigger")
+
+
+def _trigger_misses_variables(repo: Path, tmp: Path) -> None:
+    (repo / ".github/workflows/trigger-infra.yml").write_text(TRIGGER.replace(
+        "paths: ['infra/**']", "paths: ['infra/modules/**']"))
+    git(repo, "commit", "-qam", "trigger watches modules only")
+
+
+def _invalid_trigger(repo: Path, tmp: Path) -> None:
+    (repo / ".github/workflows/trigger-infra.yml").write_text(TRIGGER.replace(
+        "paths: ['infra/**']", "paths: ['infra/**']\n    paths-ignore: ['infra/README.md']"))
+    git(repo, "commit", "-qam", "paths and paths-ignore")
+
+
 REFUSALS = {
     "modified file": (_dirty, "git stash -u"),
     "untracked file": (_untracked, "notes.txt"),
@@ -273,6 +296,16 @@ REFUSALS = {
     "destination is a file": (_dest_is_file, "choose a new path, or remove it first"),
     "branch exists": (_branch_exists, "pass --branch NAME to use another name"),
     "name in app/ and at root": (_name_clash, "Dockerfile"),
+    "two triggers for infra/variables.yml": (_second_trigger, "repo-migrate explain --repo "),
+    "no trigger for infra/variables.yml": (_trigger_misses_variables, "--changed infra/variables.yml"),
+    "invalid trigger workflow": (_invalid_trigger, "repo-migrate explain"),
+}
+ROUTING_PROBLEMS = {
+    "two triggers for infra/variables.yml": "a change to infra/variables.yml runs 2 trigger workflows "
+    "(.github/workflows/trigger-infra-legacy.yml, .github/workflows/trigger-infra.yml), not exactly one",
+    "no trigger for infra/variables.yml": "a change to infra/variables.yml runs 0 trigger workflows, "
+    "not exactly one",
+    "invalid trigger workflow": ".github/workflows/trigger-infra.yml is invalid: ",
 }
 
 
@@ -290,6 +323,7 @@ def test_unsafe_start_is_refused_and_nothing_changes(mono: Path, tmp_path: Path,
         assert out.stderr.startswith("repo-migrate: error: ")
         assert "\n  fix: " in out.stderr
         assert fix in out.stderr
+        assert ROUTING_PROBLEMS.get(situation, "") in out.stderr
         assert "Traceback" not in out.stderr
         assert repo_state(mono) == before
         assert sorted(p.name for p in tmp_path.iterdir()) == around
@@ -396,3 +430,46 @@ def test_no_hook_runs_and_no_config_or_remote_changes(mono: Path, tmp_path: Path
     assert (mono / ".git/config").read_bytes() == config
     assert git(mono, "for-each-ref", "--format=%(refname)", "refs/remotes") == ""
     assert git(tmp_path / "acme-infra", "remote") == ""
+
+
+def _add_trigger_to_infra(plan: Plan) -> Plan:
+    extra = FileWrite(".github/workflows/trigger-infra-copy.yml", None, TRIGGER.encode())
+    return dataclasses.replace(plan, changes=(*plan.changes, extra))
+
+
+def _add_trigger_to_app(plan: Plan) -> Plan:
+    extra = FileWrite(".github/workflows/trigger-infra.yml", None, TRIGGER.encode())
+    return dataclasses.replace(plan, changes=(*plan.changes, extra))
+
+
+@pytest.mark.parametrize(("part", "edit", "problem"), [
+    ("infra_plan", _add_trigger_to_infra,
+     "the infra repository: infra changes no longer reach exactly one trigger workflow per variables "
+     "file: a change to infra/variables.yml runs 2 trigger workflows"),
+    ("app_plan", _add_trigger_to_app,
+     "the app branch would still dispatch infra changes: infra/MOVED.md runs "
+     ".github/workflows/trigger-infra.yml"),
+])
+@pytest.mark.parametrize("history", [True, False])
+def test_broken_routing_in_a_result_publishes_nothing_and_exits_4(
+        mono: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str], part: str, edit: Any, problem: str, history: bool) -> None:
+    # A planner bug that would leave a second dispatcher (infra) or one in the app repository:
+    # the routing post-condition (repo-migrate explain's evaluator) stops it in the scratch copy.
+    from migrate.cli import main
+    from migrate.commands import mono_to_separate as core
+    from migrate.commands import mono_to_separate_apply as applying
+
+    real = getattr(core, part)
+    for module in (core, applying):
+        monkeypatch.setattr(module, part, lambda *a, **k: edit(real(*a, **k)))
+    before = repo_state(mono)
+    dest = tmp_path / "acme-infra"
+    with pytest.raises(SystemExit) as exc:
+        main(["mono-to-separate", str(mono), "--infra-repo", str(dest),
+              *([] if history else ["--no-history"])])
+    assert exc.value.code == 4
+    err = capsys.readouterr().err
+    assert problem in err and "nothing was published" in err
+    assert repo_state(mono) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["acme-platform"]

@@ -38,7 +38,7 @@ from migrate.separate_pattern import (
     safe_splice,
     variant_answers,
 )
-from migrate.split_check import blob_id, object_format
+from migrate.split_check import blob_id, object_format, refuse_broken_routing
 
 COMMAND = "mono-to-separate"
 _REPO_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
@@ -195,6 +195,11 @@ def check_start(settings: Settings) -> tuple[Repository, Path, str, tuple[str, .
     _refuse_wrong_pattern(src)
     triggers = tuple(sorted(p for p in src.tree if TRIGGER_WORKFLOW.match(p)))
     _app_moves(src, set(src.files_under("infra/")) | set(triggers))  # refuses name clashes
+    if triggers:
+        # The infra repository must route each variables file to exactly one trigger workflow
+        # (a post-condition); a source already routed otherwise is refused now, not after the work.
+        # The working tree is HEAD here (check_safe_to_start refused any change).
+        refuse_broken_routing(src.root, variables_files(src.tree), src.branch)
     return src, dest, branch, ("infra/", *triggers)
 
 
