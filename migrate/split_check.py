@@ -137,8 +137,10 @@ def refuse_broken_routing(repo: Path, variables: Iterable[str], branch: str | No
     try:
         check_trigger_routing(repo, files, ref=_ref(branch))
     except VerificationFailed as exc:
+        details = exc.problem.split("per variables file: ", 1)[-1]
         raise Refused(
-            f"{repo} is not routed as a migration must keep it: {exc.problem}",
+            f"in {repo} a push of each variables file must run exactly one trigger workflow (the "
+            f"migration keeps it so), and already does not: {details}",
             f"see which workflows run with repo-migrate explain --repo {repo} --changed "
             f"{files[0] if files else 'infra/variables.yml'}; make each variables file reach exactly "
             "one valid trigger-infra workflow, commit, then run again") from None

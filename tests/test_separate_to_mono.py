@@ -10,7 +10,7 @@ import yaml
 
 from migrate import gitops
 from tests.helpers import commit_all, git, repo_state
-from tests.monorepos import build_monorepo, commit, copy_repo
+from tests.monorepos import TRIGGER, build_monorepo, commit, copy_repo
 from tests.suite_fixtures import generate, make_suite_repo
 
 COPIER = str(Path(sys.executable).parent / "copier")
@@ -183,6 +183,13 @@ def _stray_infra_file(app: Path, infra: Path, tmp: Path) -> list[str]:
     return ["--app", str(app), "--infra", str(infra)]
 
 
+def _infra_routed_twice(app: Path, infra: Path, tmp: Path) -> list[str]:
+    # A hand-written second dispatcher in the infra repository: infra/variables.yml runs both.
+    (infra / ".github/workflows/trigger-infra-legacy.yml").write_text(TRIGGER)
+    commit_all(infra, "legacy trigger")
+    return ["--app", str(app), "--infra", str(infra)]
+
+
 REFUSALS = {
     "app is a monorepo": (_app_is_monorepo, "a monorepo is already the target pattern"),
     "same repository": (_infra_has_no_variables, "name the same repository"),
@@ -193,6 +200,7 @@ REFUSALS = {
     "dest not empty": (_dest_not_empty, "choose a new path, or remove it first"),
     "suite versions differ": (_versions_differ, "run copier update in one of them"),
     "stray infra file": (_stray_infra_file, "move them under infra/ or delete them"),
+    "infra routed twice": (_infra_routed_twice, "repo-migrate explain --repo "),
 }
 
 
@@ -208,3 +216,24 @@ def test_refusals_change_nothing(repos: tuple[Path, Path], tmp_path: Path, situa
     assert "\n  fix: " in out.stderr and fix in out.stderr, out.stderr
     assert (repo_state(app), repo_state(infra)) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == around
+
+
+def test_a_trigger_left_in_the_app_repository_fails_the_routing_check(
+        repos: tuple[Path, Path], tmp_path: Path) -> None:
+    # The app repository kept an old dispatcher watching infra/**: in the monorepo a push of
+    # infra/variables.yml would run it and the infra repository's trigger (double apply).
+    app, infra = repos
+    (app / ".github/workflows/trigger-infra-old.yml").write_text(TRIGGER)
+    commit_all(app, "old dispatcher")
+    before = (repo_state(app), repo_state(infra))
+    dest = tmp_path / "acme-platform"
+    out = cli("separate-to-mono", "--app", str(app), "--infra", str(infra), "--dest", str(dest))
+    assert out.returncode == 4, out.stderr
+    assert out.stderr == (
+        "repo-migrate: error: the monorepo: infra changes no longer reach exactly one trigger "
+        "workflow per variables file: a change to infra/variables.yml runs 2 trigger workflows "
+        "(.github/workflows/trigger-infra-old.yml, .github/workflows/trigger-infra.yml), not exactly one\n"
+        "  fix: nothing was published; check the trigger workflows' on.push.paths "
+        "(repo-migrate explain --changed <file>)\n")
+    assert (repo_state(app), repo_state(infra)) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["acme-app", "acme-infra"]

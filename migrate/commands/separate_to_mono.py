@@ -35,7 +35,8 @@ from migrate.separate_pattern import (
     safe_splice,
     variant_answers,
 )
-from migrate.split_check import check_clean, check_history, check_state_keys, check_tree, check_yaml
+from migrate.split_check import check_clean, check_history, check_routing, check_state_keys, check_tree
+from migrate.split_check import check_yaml, refuse_broken_routing
 from migrate.split_check import FIX, expected_tree, object_format
 from migrate.errors import VerificationFailed
 
@@ -161,6 +162,10 @@ def plan(settings: Settings) -> Merge:
     publish.check_destination(dest, not_inside=[app_root, infra_root])
     a, i = read_repository(app_root), read_repository(infra_root)
     _check_roles(a, i)
+    if any(TRIGGER_WORKFLOW.match(p) for p in i.tree):
+        # The monorepo must route each variables file to exactly one trigger workflow (checked
+        # in verify_merge); an infra repository already routed otherwise is refused now.
+        refuse_broken_routing(i.root, variables_files(i.tree), i.branch)
     record = _record(i)
     renders = _renders(a, i)
     notes: list[Note] = []
@@ -278,6 +283,10 @@ def verify_merge(m: Merge, work: Path) -> None:
     check_state_keys(keys, work)
     check_history(i.root, i.head, work, keys)
     check_clean(work)
+    if any(TRIGGER_WORKFLOW.match(p) for p in actual):
+        # Both sources' workflows now share one .github/workflows: a push of a variables file
+        # must still run exactly one trigger workflow (not one from each repository).
+        check_routing(work, keys, a.branch, "the monorepo")
 
 
 def apply(m: Merge) -> publish.Published:
