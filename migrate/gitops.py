@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 from migrate.errors import Refused
@@ -147,6 +148,23 @@ def read_file(repo: Path, rev: str, path: str) -> bytes | None:
 
 
 # ---- safety checks ------------------------------------------------------------------------
+
+def merge_file(ours: bytes, base: bytes, theirs: bytes) -> bytes | None:
+    """Three-way merge of *theirs*' change (from *base*) into *ours* with git merge-file.
+
+    Returns the merged bytes, or None on a conflict. This is how edits are replayed onto newly
+    rendered template text, the way `copier update` does it.
+    """
+    with tempfile.TemporaryDirectory(prefix="repo-migrate-merge-") as tmp:
+        paths = []
+        for name, data in (("ours", ours), ("base", base), ("theirs", theirs)):
+            path = Path(tmp) / name
+            path.write_bytes(data)
+            paths.append(str(path))
+        done = subprocess.run(["git", "merge-file", "-p", "--quiet", *paths],
+                              capture_output=True, env=git_env())
+    return done.stdout if done.returncode == 0 else None
+
 
 def check_repo(path: Path) -> None:
     """Refuse a path that is not a git working tree."""

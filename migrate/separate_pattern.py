@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -91,15 +90,7 @@ def retarget(current: bytes, old_render: bytes, new_render: bytes) -> bytes | No
         return new_render
     if old_render == new_render:
         return current
-    with tempfile.TemporaryDirectory(prefix="repo-migrate-merge-") as tmp:
-        paths = []
-        for name, data in (("current", current), ("base", old_render), ("other", new_render)):
-            path = Path(tmp) / name
-            path.write_bytes(data)
-            paths.append(str(path))
-        proc = subprocess.run(["git", "merge-file", "-p", "-q", *paths], capture_output=True,
-                              env=gitops.git_env())
-    return proc.stdout if proc.returncode == 0 else None
+    return gitops.merge_file(current, old_render, new_render)
 
 
 # ---- app CI workflows: splicing fallback ---------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -97,15 +96,7 @@ def file_renderer(render: ProjectRenderer) -> Callable[[Mapping[str, object], st
 
 def merge3(ours: bytes, base: bytes, theirs: bytes) -> bytes | None:
     """git merge-file of *theirs*' change (from *base*) into *ours*; None on a conflict."""
-    with tempfile.TemporaryDirectory(prefix="repo-migrate-merge-") as tmp:
-        paths = []
-        for name, data in (("ours", ours), ("base", base), ("theirs", theirs)):
-            path = Path(tmp) / name
-            path.write_bytes(data)
-            paths.append(str(path))
-        done = subprocess.run(["git", "merge-file", "-p", "--quiet", *paths],
-                              capture_output=True, env=gitops.git_env())
-    return done.stdout if done.returncode == 0 else None
+    return gitops.merge_file(ours, base, theirs)
 
 
 def sync_template_files(read: Callable[[str], bytes | None], old: Mapping[str, object],
