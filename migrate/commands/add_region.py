@@ -27,7 +27,7 @@ from migrate.commands.add_region_variables import (
     new_variables_text,
     read_variables,
 )
-from migrate.commands.explain import trigger_routing
+from migrate.commands.explain import check_trigger_routing, trigger_routing
 from migrate.errors import Refused, VerificationFailed
 from migrate.plan import AnswersChange, FileWrite, Note, Plan, default_branch
 from migrate.publish import Published, apply_to_branch
@@ -315,6 +315,15 @@ def verify_result(plan: Plan, before: Mapping[str, bytes]) -> Callable[[Path], N
         if routing != expected:
             problems.append(f"a change to {new_path} runs {routing or 'no trigger'}, "
                             f"not {expected}")
+        elif not extra["unfiltered_triggers"]:
+            # Every variables file, not only the new one, reaches exactly one trigger workflow
+            # (a trigger without path filters runs for all of them: noted in the plan instead).
+            try:
+                check_trigger_routing(work, infra)
+            except VerificationFailed as exc:
+                if not problems:  # e.g. a hand-written second trigger: the user's to fix
+                    raise VerificationFailed(exc.problem, f"nothing was published; {exc.fix}") from None
+                problems.append(exc.problem)
         if problems:
             raise VerificationFailed("; ".join(problems), "report this bug; nothing was published")
 

@@ -1,0 +1,46 @@
+"""The routing post-condition of add-region and set-trigger (repo-migrate explain's evaluator).
+
+After either command, a push of each variables file alone must still run exactly one trigger
+workflow. A hand-written second dispatcher for infra/variables.yml breaks that: the command
+fails (exit 4), publishes nothing and leaves the repository as it was.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.helpers import make_repo, repo_state
+from tests.monorepos import TRIGGER
+
+GOLDEN = Path(__file__).parent / "golden" / "add_region"
+LEGACY = ".github/workflows/trigger-infra-legacy.yml"
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "migrate", *args], capture_output=True, text=True)
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and ".git" not in p.relative_to(root).parts}
+
+
+def _double_dispatching_monorepo(tmp_path: Path) -> Path:
+    files = {**tree(GOLDEN / "monorepo" / "input"), LEGACY: TRIGGER.encode()}
+    return make_repo(tmp_path / "acme-platform", files)
+
+
+def test_add_region_fails_when_a_variables_file_would_reach_two_triggers(tmp_path: Path) -> None:
+    repo = _double_dispatching_monorepo(tmp_path)
+    before = repo_state(repo)
+    out = run_cli("add-region", "eu-west", "--repo", str(repo))
+    assert out.returncode == 4, out.stderr
+    assert out.stderr == (
+        "repo-migrate: error: infra changes no longer reach exactly one trigger workflow per "
+        "variables file: a change to infra/variables.yml runs 2 trigger workflows "
+        f"({LEGACY}, .github/workflows/trigger-infra.yml), not exactly one\n"
+        "  fix: nothing was published; check the trigger workflows' on.push.paths "
+        "(repo-migrate explain --changed <file>)\n")
+    assert repo_state(repo) == before
