@@ -44,3 +44,28 @@ def test_add_region_fails_when_a_variables_file_would_reach_two_triggers(tmp_pat
         "  fix: nothing was published; check the trigger workflows' on.push.paths "
         "(repo-migrate explain --changed <file>)\n")
     assert repo_state(repo) == before
+
+
+def test_set_trigger_on_paths_fails_when_a_variables_file_still_reaches_two_triggers(
+        tmp_path: Path) -> None:
+    # Narrowing trigger-infra.yml to the variables file leaves the legacy dispatcher firing too.
+    repo = _double_dispatching_monorepo(tmp_path)
+    before = repo_state(repo)
+    out = run_cli("set-trigger", "--repo", str(repo), "--workflow", "trigger-infra.yml",
+                  "--on", "path", "--paths", "infra/variables.yml")
+    assert out.returncode == 4, out.stderr
+    assert out.stderr == (
+        "repo-migrate: error: infra changes no longer reach exactly one trigger workflow per "
+        "variables file: a change to infra/variables.yml runs 2 trigger workflows "
+        f"({LEGACY}, .github/workflows/trigger-infra.yml), not exactly one\n"
+        "  fix: nothing was published; check the trigger workflows' on.push.paths "
+        "(repo-migrate explain --changed <file>)\n")
+    assert repo_state(repo) == before
+
+
+def test_set_trigger_to_tags_only_is_not_held_to_path_routing(tmp_path: Path) -> None:
+    # Tag releases only: a branch push of infra/variables.yml then runs no trigger workflow, as
+    # asked; the routing post-condition applies to path triggers only.
+    repo = make_repo(tmp_path / "acme-platform", tree(GOLDEN / "monorepo" / "input"))
+    out = run_cli("set-trigger", "--repo", str(repo), "--on", "tag", "--tags", "infra-v*")
+    assert out.returncode == 0, out.stderr

@@ -16,6 +16,7 @@ import yaml
 
 from migrate import gitops
 from migrate.events import Event, _WorkflowLoader as _SlowLoader, decide
+from migrate.commands.explain import check_trigger_routing
 from migrate.errors import Refused, UnsafeYamlEdit, VerificationFailed
 from migrate.commands.set_trigger_suite import (
     ANSWERS_FILE,
@@ -267,6 +268,12 @@ def apply_set_trigger(planned: TriggerPlan) -> Published | None:
     if plan.is_empty:
         return None
     workflows = set(dict(plan.extra)["workflows"])
+    # With paths and every branch ("**"), a push of a variables file must run exactly one trigger
+    # workflow whatever the branch. Without `path` (tag, manual) branch pushes run none by design,
+    # and with `branch` the current branch may rightly not be one of the patterns: not checked.
+    routed = "path" in spec.kinds and "branch" not in spec.kinds and any(
+        c.path in _trigger_workflows(workflows) for c in plan.changes)
+    ref = f"refs/heads/{gitops.current_branch(plan.repo) or 'main'}"
 
     def verify(work: Path) -> None:
         # Post-condition in the scratch clone: each workflow holds the planned bytes, parses,
@@ -279,5 +286,11 @@ def apply_set_trigger(planned: TriggerPlan) -> Published | None:
             if data != change.new or not at_rest:
                 raise VerificationFailed(f"{change.path} did not come out as planned",
                                          "report this bug; nothing was published")
+        if routed:
+            variables = [p for p in gitops.ls_tree(work, "HEAD") if _is_variables_file(p)]
+            try:
+                check_trigger_routing(work, variables, ref=ref)
+            except VerificationFailed as exc:
+                raise VerificationFailed(exc.problem, f"nothing was published; {exc.fix}") from None
 
     return apply_to_branch(plan.repo, plan, verify=verify)
