@@ -132,18 +132,23 @@ def _ref(branch: str | None) -> str:
 
 
 def refuse_broken_routing(repo: Path, variables: Iterable[str], branch: str | None) -> None:
-    """Refuse a source whose routing is already broken, before any work (the result would be too)."""
+    """Refuse a source whose routing is already broken, before any work (the result would be too).
+
+    Broken: a push of one of *variables* runs zero or several trigger workflows, or a workflow
+    is one GitHub would refuse (with no *variables*, only the latter is checked).
+    """
     files = sorted(variables)
     try:
         check_trigger_routing(repo, files, ref=_ref(branch))
     except VerificationFailed as exc:
         details = exc.problem.split("per variables file: ", 1)[-1]
         raise Refused(
-            f"in {repo} a push of each variables file must run exactly one trigger workflow (the "
-            f"migration keeps it so), and already does not: {details}",
+            f"the workflows of {repo} are already broken: {details} (a migration keeps every "
+            "workflow valid and each variables file reaching exactly one trigger workflow)",
             f"see which workflows run with repo-migrate explain --repo {repo} --changed "
             f"{files[0] if files else 'infra/variables.yml'}; make each variables file reach exactly "
-            "one valid trigger-infra workflow, commit, then run again") from None
+            "one valid trigger-infra workflow and fix any workflow it reports as ERROR, commit, "
+            "then run again") from None
 
 
 def check_routing(work: Path, variables: Iterable[str], branch: str | None, where: str) -> None:

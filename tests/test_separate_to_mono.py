@@ -190,6 +190,15 @@ def _infra_routed_twice(app: Path, infra: Path, tmp: Path) -> list[str]:
     return ["--app", str(app), "--infra", str(infra)]
 
 
+def _invalid_app_workflow(app: Path, infra: Path, tmp: Path) -> list[str]:
+    # GitHub refuses this workflow ("+" must follow a character); the monorepo would hold it.
+    (app / ".github/workflows/docs.yml").write_text(
+        "on:\n  push:\n    paths: ['apis/c++/**']\njobs:\n  d:\n    runs-on: ubuntu-latest\n"
+        "    steps:\n      - run: echo docs\n")
+    commit_all(app, "docs workflow")
+    return ["--app", str(app), "--infra", str(infra)]
+
+
 REFUSALS = {
     "app is a monorepo": (_app_is_monorepo, "a monorepo is already the target pattern"),
     "same repository": (_infra_has_no_variables, "name the same repository"),
@@ -201,6 +210,8 @@ REFUSALS = {
     "suite versions differ": (_versions_differ, "run copier update in one of them"),
     "stray infra file": (_stray_infra_file, "move them under infra/ or delete them"),
     "infra routed twice": (_infra_routed_twice, "repo-migrate explain --repo "),
+    "invalid app workflow": (_invalid_app_workflow, "-app are already broken: .github/workflows/docs.yml "
+                             "is invalid: on.push.paths: invalid filter pattern 'apis/c++/**'"),
 }
 
 

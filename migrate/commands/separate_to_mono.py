@@ -164,8 +164,10 @@ def plan(settings: Settings) -> Merge:
     _check_roles(a, i)
     if any(TRIGGER_WORKFLOW.match(p) for p in i.tree):
         # The monorepo must route each variables file to exactly one trigger workflow (checked
-        # in verify_merge); an infra repository already routed otherwise is refused now.
+        # in verify_merge); an infra repository already routed otherwise is refused now, and so
+        # is an app repository with a workflow GitHub would refuse (it joins the monorepo's).
         refuse_broken_routing(i.root, variables_files(i.tree), i.branch)
+        refuse_broken_routing(a.root, (), a.branch)
     record = _record(i)
     renders = _renders(a, i)
     notes: list[Note] = []
