@@ -10,7 +10,8 @@ API
 - ``check_state_keys(before, repo)``: the variables files' ``state_key`` values are unchanged.
 - ``check_history(source, rev, result, paths)``: ``git log -- PATH`` counts the same commits.
 - ``refuse_broken_routing(repo, variables, branch)``: refuses (``Refused``, exit 3) a source in
-  which a push of a variables file already runs zero or several trigger workflows.
+  which a push of a variables file already runs zero or several trigger workflows, or with a
+  workflow GitHub would refuse.
 - ``check_routing(work, variables, branch, where)``: in a result, each variables file pushed
   alone runs exactly one trigger workflow (``explain.check_trigger_routing``).
 - ``check_no_trigger_runs(work, files, branch, where)``: no trigger workflow runs for any of *files*.
