@@ -54,7 +54,9 @@ def _root(
 
 
 # Each command's options live in a module of its own under migrate/cli/; importing it registers
-# the command on `app`. The core (migrate/commands/ and the rest) never imports typer.
+# the command on `app`. The core (migrate/commands/ and the rest) never imports typer. Each
+# command imports its core inside its function, so a run pays only for the command it runs
+# (all cores together cost about 0.25 s of imports, a sixth of a 5,000-commit split).
 from migrate.cli import (  # noqa: E402,F401
     add_region,
     explain,

@@ -7,8 +7,6 @@ from pathlib import Path
 import typer
 
 from migrate.cli import app
-from migrate.commands.add_region import AddRegionSettings, apply_plan, plan_in_repo
-from migrate.show import dumps, render_text
 
 
 @app.command(
@@ -43,6 +41,9 @@ def add_region_command(
     as_json: bool = typer.Option(False, "--json", help="Print the plan or result as JSON."),
 ) -> None:
     """Add a region (options into settings, then the core)."""
+    from migrate.commands.add_region import AddRegionSettings, apply_plan, plan_in_repo
+    from migrate.show import dumps, render_text
+
     plan = plan_in_repo(AddRegionSettings(repo=repo, region=region, cloud_region=cloud_region,
                                           from_region=from_region, branch=branch))
     status = "planned" if dry_run else ("applied" if apply_plan(plan) is not None else "up-to-date")

@@ -9,7 +9,6 @@ from pathlib import Path
 import typer
 
 from migrate.cli import app
-from migrate.commands.explain import ExplainSettings, explain, format_table
 
 
 class _EventName(str, enum.Enum):
@@ -50,6 +49,8 @@ def explain_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Explain which workflows run for a change (options into settings, then the core)."""
+    from migrate.commands.explain import ExplainSettings, explain, format_table
+
     result = explain(
         ExplainSettings(
             repo=repo, event=event.value, ref=ref, changed=tuple(changed), commits=commits

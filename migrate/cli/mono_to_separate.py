@@ -8,10 +8,7 @@ from pathlib import Path
 
 import typer
 
-from migrate import show
 from migrate.cli import app
-from migrate.commands import mono_to_separate as core
-from migrate.commands import mono_to_separate_apply as applying
 
 
 @app.command(
@@ -44,6 +41,10 @@ def mono_to_separate_command(
         help="Name of the result branch in REPO (default: repo-migrate/mono-to-separate)."),
 ) -> None:
     """Options into settings, then plan -> show or apply."""
+    from migrate import show
+    from migrate.commands import mono_to_separate as core
+    from migrate.commands import mono_to_separate_apply as applying
+
     settings = core.Settings(repo=repo, infra_repo=infra_repo, branch=branch,
                              history=not no_history, progress=sys.stderr.isatty() and not as_json)
     if dry_run:

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import typer
 
-from migrate import show
 from migrate.cli import app
-from migrate.commands import separate_to_mono as core
 
 
 @app.command(
@@ -41,6 +39,9 @@ def separate_to_mono_command(
     as_json: bool = typer.Option(False, "--json", help="Print the plan or result as JSON."),
 ) -> None:
     """Options into settings, then plan -> show or apply."""
+    from migrate import show
+    from migrate.commands import separate_to_mono as core
+
     settings = core.Settings(app=app_repo, infra=infra_repo, dest=dest,
                              progress=sys.stderr.isatty() and not as_json)
     merge = core.plan(settings)

@@ -8,8 +8,6 @@ from pathlib import Path
 import typer
 
 from migrate.cli import app
-from migrate.commands.set_trigger import SetTriggerSettings, apply_set_trigger, plan_set_trigger
-from migrate.show import dumps, render_text
 
 
 class _Kind(str, enum.Enum):
@@ -53,6 +51,9 @@ def set_trigger_command(
     as_json: bool = typer.Option(False, "--json", help="Print the plan or result as JSON."),
 ) -> None:
     """Set a workflow's push and manual triggers (options into settings, then the core)."""
+    from migrate.commands.set_trigger import SetTriggerSettings, apply_set_trigger, plan_set_trigger
+    from migrate.show import dumps, render_text
+
     planned = plan_set_trigger(
         SetTriggerSettings(
             repo=repo, kinds=tuple(k.value for k in on), workflows=tuple(workflow),
