@@ -26,8 +26,14 @@ S2M_STEPS = ["after-app-clone", "after-infra-fetch", "after-merge", "before-publ
              "before-publish-directory"]
 
 
-def cli(*args: str, kill_at: str | None = None) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, kill_at: str | None = None, tmp: Path | None = None
+        ) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **({"REPO_MIGRATE_TEST_KILL_AT": kill_at} if kill_at else {})}
+    if tmp is not None:
+        # A killed run cannot clean its scratch copies in the system temp directory: keep them
+        # in the test's own folder instead of piling up in /tmp.
+        tmp.mkdir(exist_ok=True)
+        env["TMPDIR"] = str(tmp)
     return subprocess.run([sys.executable, "-m", "migrate", *args], capture_output=True, text=True,
                           env=env)
 
@@ -39,8 +45,8 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def leftovers(folder: Path, dest: Path) -> list[str]:
     """What is beside DEST: only the source and, at most, a scratch directory named as such."""
-    return sorted(p.name for p in folder.iterdir() if p != dest and not p.name.startswith(
-        f".{dest.name}.repo-migrate-"))
+    return sorted(p.name for p in folder.iterdir() if p != dest and p.name != ".tmp"
+                  and not p.name.startswith(f".{dest.name}.repo-migrate-"))
 
 
 @pytest.mark.parametrize("step", M2S_BEFORE_DEST + M2S_AFTER_DEST)
@@ -48,7 +54,8 @@ def test_killed_mono_to_separate_leaves_source_as_it_was(pristine: Path, tmp_pat
     mono = copy_repo(pristine, tmp_path / "acme-platform")
     dest = tmp_path / "acme-infra"
     before = repo_state(mono)
-    out = cli("mono-to-separate", str(mono), "--infra-repo", str(dest), kill_at=step)
+    out = cli("mono-to-separate", str(mono), "--infra-repo", str(dest), kill_at=step,
+              tmp=tmp_path / ".tmp")
     assert out.returncode == -signal.SIGKILL, (step, out.returncode, out.stderr)
     assert repo_state(mono) == before
     fsck = git(mono, "fsck", "--no-progress", "--connectivity-only")  # raises on a broken repo
@@ -81,7 +88,7 @@ def test_killed_separate_to_mono_leaves_sources_as_they_were(split: Path, tmp_pa
     dest = tmp_path / "again"
     before = (repo_state(mono), repo_state(infra))
     out = cli("separate-to-mono", "--app", str(mono), "--infra", str(infra), "--dest", str(dest),
-              kill_at=step)
+              kill_at=step, tmp=tmp_path / ".tmp")
     assert out.returncode == -signal.SIGKILL, (step, out.returncode, out.stderr)
     assert (repo_state(mono), repo_state(infra)) == before
     assert not dest.exists()
