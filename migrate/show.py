@@ -82,10 +82,10 @@ def render_text(plans: Plan | Sequence[Plan], status: Status = "planned") -> str
     if all(p.is_empty for p in items):
         first = items[0]
         return f"repo-migrate {first.command}: already up to date; nothing to do ({first.repo})\n"
-    verb = "Plan" if status == "planned" else "Applied"
+    verb = "Plan of" if status == "planned" else "Applied"
     for plan in items:
         n = len(plan.changes)
-        out.append(f"{verb} of repo-migrate {plan.command}: {_where(plan)}")
+        out.append(f"{verb} repo-migrate {plan.command}: {_where(plan)}")
         out.append(f"  {n} file change{'s' if n != 1 else ''}, {len(plan.history)} history step"
                    f"{'s' if len(plan.history) != 1 else ''}")
         if plan.history:
