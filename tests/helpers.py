@@ -42,6 +42,12 @@ def commit_all(repo: Path, message: str) -> str:
     return git(repo, "rev-parse", "HEAD").strip()
 
 
+def file_bytes(root: Path) -> dict[str, bytes]:
+    """Every file under *root* (outside .git) with its bytes: for exact-tree assertions."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and ".git" not in p.relative_to(root).parts}
+
+
 def repo_state(repo: Path) -> dict[str, str]:
     """A fingerprint of everything a command must not touch: refs, HEAD, index, working tree."""
     return {

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import ROOT, commit_all, git
+from tests.helpers import ROOT, commit_all, file_bytes, git
 
 SUITE_FILES = ("copier.yml", "templates")
 TRIGGER_KINDS = ("path", "branch", "manual", "tag")
@@ -68,10 +68,8 @@ def generate(src: Path | str, dest: Path, answers: Mapping[str, Any], **options:
     return dest
 
 
-def tree(root: Path) -> dict[str, bytes]:
-    """Every file under *root* (outside .git) with its bytes."""
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and ".git" not in p.relative_to(root).parts}
+# Kept under this name for the test modules that import it from here.
+tree = file_bytes
 
 
 def release_suite_v2(suite: Path) -> None:

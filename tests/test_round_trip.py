@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from migrate import gitops
-from tests.helpers import commit_all, git
+from tests.helpers import commit_all, file_bytes, git
 from tests.monorepos import build_monorepo, commit, copy_repo
 from tests.suite_fixtures import generate, make_suite_repo
 
@@ -82,11 +82,6 @@ def answers(repo: Path) -> dict:
     return yaml.safe_load((repo / ".copier-answers.yml").read_text())
 
 
-def files_of(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and ".git" not in p.relative_to(root).parts}
-
-
 def test_results_carry_separate_pattern_answers(split: tuple[Path, Path, Path], suite: Path) -> None:
     _, app, infra = split
     a, i = answers(app), answers(infra)
@@ -119,13 +114,13 @@ def test_migrated_then_updated_equals_fresh_copy_plus_customer_edits(
         done = subprocess.run([COPIER, "update", "--trust", "--defaults", "--quiet", "--conflict", "rej",
                                "--vcs-ref", "v2"], cwd=repo, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
-        got = files_of(repo)
+        got = file_bytes(repo)
         assert not [f for f in got if f.endswith(".rej")]
         assert not [f for f, data in got.items() if b"<<<<<<<" in data or b">>>>>>>" in data]
         assert answers(repo)["_commit"] == "v2"
         fresh = generate(suite, tmp_path / f"fresh-{name}",
                          {k: v for k, v in answers(repo).items() if not k.startswith("_")}, vcs_ref="v2")
-        want = files_of(fresh)
+        want = file_bytes(fresh)
         assert set(want) - set(got) == set()
         for path in set(want) - edited - {".copier-answers.yml"}:
             assert got[path] == want[path], path
@@ -145,7 +140,7 @@ def test_round_trip_gives_back_the_suite_monorepo(
     out = cli("separate-to-mono", "--app", str(app), "--infra", str(infra), "--dest", str(dest))
     assert out.returncode == 0, out.stderr
     assert gitops.ls_tree(dest, "HEAD") == gitops.ls_tree(suite_mono, "HEAD")  # paths, modes, bytes
-    assert files_of(dest) == files_of(suite_mono)
+    assert file_bytes(dest) == file_bytes(suite_mono)
     assert git(dest, "status", "--porcelain", "--untracked-files=all") == ""
     assert git(dest, "log", "--format=%an %ad %s", "--", "infra/variables.yml") == git(
         infra, "log", "--format=%an %ad %s", "--", "infra/variables.yml")

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.helpers import make_repo, repo_state
+from tests.helpers import file_bytes, make_repo, repo_state
 from tests.monorepos import TRIGGER
 
 GOLDEN = Path(__file__).parent / "golden" / "add_region"
@@ -22,13 +22,8 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "migrate", *args], capture_output=True, text=True)
 
 
-def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and ".git" not in p.relative_to(root).parts}
-
-
 def _double_dispatching_monorepo(tmp_path: Path) -> Path:
-    files = {**tree(GOLDEN / "monorepo" / "input"), LEGACY: TRIGGER.encode()}
+    files = {**file_bytes(GOLDEN / "monorepo" / "input"), LEGACY: TRIGGER.encode()}
     return make_repo(tmp_path / "acme-platform", files)
 
 
@@ -66,6 +61,6 @@ def test_set_trigger_on_paths_fails_when_a_variables_file_still_reaches_two_trig
 def test_set_trigger_to_tags_only_is_not_held_to_path_routing(tmp_path: Path) -> None:
     # Tag releases only: a branch push of infra/variables.yml then runs no trigger workflow, as
     # asked; the routing post-condition applies to path triggers only.
-    repo = make_repo(tmp_path / "acme-platform", tree(GOLDEN / "monorepo" / "input"))
+    repo = make_repo(tmp_path / "acme-platform", file_bytes(GOLDEN / "monorepo" / "input"))
     out = run_cli("set-trigger", "--repo", str(repo), "--on", "tag", "--tags", "infra-v*")
     assert out.returncode == 0, out.stderr

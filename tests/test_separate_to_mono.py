@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from migrate import gitops
-from tests.helpers import commit_all, git, repo_state
+from tests.helpers import commit_all, file_bytes, git, repo_state
 from tests.monorepos import TRIGGER, build_monorepo, commit, copy_repo
 from tests.suite_fixtures import generate, make_suite_repo
 
@@ -56,11 +56,6 @@ def repos(pair: Path, tmp_path: Path) -> tuple[Path, Path]:
     return copy_repo(pair / "acme-app", tmp_path / "acme-app"), copy_repo(pair / "acme-infra", tmp_path / "acme-infra")
 
 
-def files_of(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and ".git" not in p.relative_to(root).parts}
-
-
 @pytest.fixture(scope="module")
 def merged(pair: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     dest = tmp_path_factory.mktemp("s2m-out") / "acme-platform"
@@ -80,7 +75,7 @@ def test_monorepo_is_what_the_suite_makes_with_both_histories(merged: Path, pair
     assert answers["repo_name"] == "acme-app" and answers["runtime"] == "python"
     fresh = generate(suite, tmp_path / "fresh", {k: v for k, v in answers.items() if not k.startswith("_")},
                      vcs_ref="v1")
-    got, want = files_of(merged), files_of(fresh)
+    got, want = file_bytes(merged), file_bytes(fresh)
     assert sorted(got) == sorted(want)
     carried = {"infra/variables.yml", "app/src/main.py"}  # the customers' own files, as they are
     assert {p for p in got if got[p] != want[p]} == carried
@@ -111,7 +106,7 @@ def test_copier_update_applies_cleanly_in_the_monorepo(merged: Path, tmp_path: P
     assert done.returncode == 0, done.stderr
     assert "FROM python:3.13-slim\n" in (repo / "app/Dockerfile").read_text()
     assert "  max_instances: 6\n" in (repo / "infra/variables.yml").read_text()
-    got = files_of(repo)
+    got = file_bytes(repo)
     assert not [f for f in got if f.endswith(".rej")]
     assert not [f for f, d in got.items() if b"<<<<<<<" in d]
     assert sorted(git(repo, "status", "--porcelain").splitlines()) == [
