@@ -51,11 +51,13 @@ def render_project(
     *,
     vcs_ref: str | None = None,
     src: str | None = None,
+    only: Iterable[str] | None = None,
 ) -> None:
     """Run `copier copy` of *src* (default: the suite root) into *dest* with *answers*, no prompts.
 
     vcs_ref None lets Copier pick (the newest version tag, else HEAD). Existing files in *dest*
     are overwritten. An answer the suite's validators refuse raises Refused with their message.
+    With *only*, just those project paths are written (the same bytes, in about half the time).
     """
     from copier import run_copy  # imported here: copier is slow to import and often unneeded
 
@@ -69,6 +71,7 @@ def render_project(
             unsafe=True,
             quiet=True,
             overwrite=True,
+            exclude=[] if only is None else _only(only),
         )
     except ValueError as error:
         # Copier reports an answer its validators refuse as a ValueError with their message.
@@ -77,8 +80,16 @@ def render_project(
         raise Refused(str(error), "give an answer the suite accepts (the message says which)") from error
 
 
+def _only(relpaths: Iterable[str]) -> list[str]:
+    # Copier's exclusions are gitignore patterns matched against each rendered path: exclude
+    # everything, then re-include each wanted path, anchored and with its specials escaped.
+    special = str.maketrans({c: f"\\{c}" for c in "\\[]*?!#"})
+    return ["*", *(f"!/{rel.translate(special)}" for rel in relpaths)]
+
+
 def render_tree(
-    answers: Mapping[str, Any], *, src: str | None = None, vcs_ref: str | None = None
+    answers: Mapping[str, Any], *, src: str | None = None, vcs_ref: str | None = None,
+    only: Iterable[str] | None = None,
 ) -> dict[str, bytes]:
     """Render a whole project with *answers* and return {relative posix path: bytes} of its files.
 
@@ -97,7 +108,7 @@ def render_tree(
                     shutil.copy2(root / name, plain / name)
             src = str(plain)
         out = Path(tmp) / "out"
-        render_project(answers, out, src=src, vcs_ref=vcs_ref)
+        render_project(answers, out, src=src, vcs_ref=vcs_ref, only=only)
         return {
             path.relative_to(out).as_posix(): path.read_bytes()
             for path in sorted(out.rglob("*"))
@@ -117,9 +128,10 @@ def render_files(
     Source and version as for render_tree; a file the answers do not produce raises
     FileNotFoundError naming it.
     """
-    tree = render_tree(answers, src=src, vcs_ref=vcs_ref)
+    wanted = list(relpaths)
+    tree = render_tree(answers, src=src, vcs_ref=vcs_ref, only=wanted)
     result: dict[str, bytes] = {}
-    for rel in relpaths:
+    for rel in wanted:
         if rel not in tree:
             raise FileNotFoundError(f"the suite renders no {rel} for these answers")
         result[rel] = tree[rel]

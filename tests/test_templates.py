@@ -237,6 +237,18 @@ def test_render_file_matches_a_real_copy(generated: dict[str, Path]) -> None:
         render_file(answers, "infra/nope.yml")
 
 
+@pytest.mark.parametrize("case", ["multi-service", "separate-infra"])
+def test_render_files_gives_each_file_as_the_whole_copy_does(generated: dict[str, Path], case: str) -> None:
+    # render_files renders only the paths asked for (Copier exclusions); the bytes must not change.
+    root = generated[case]
+    answers = load(root / ".copier-answers.yml")
+    paths = sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
+                   if p.is_file() and ".git" not in p.relative_to(root).parts
+                   and p.name != ".copier-answers.yml")  # _src_path and _commit differ
+    assert render_files(answers, paths) == {p: (root / p).read_bytes() for p in paths}
+    assert list(render_files(answers, [paths[-1]])) == [paths[-1]]
+
+
 def _run_tests(folder: Path, runtime: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     cmd = ["node", "--test"] if runtime == "node" else [sys.executable, "-m", "unittest", "discover", "-s", "tests", "-v"]
