@@ -27,17 +27,21 @@ def _double_dispatching_monorepo(tmp_path: Path) -> Path:
     return make_repo(tmp_path / "acme-platform", files)
 
 
+# What both commands print when the result would dispatch infra/variables.yml twice.
+TWO_TRIGGERS_ERROR = (
+    "repo-migrate: error: infra changes no longer reach exactly one trigger workflow per "
+    "variables file: a change to infra/variables.yml runs 2 trigger workflows "
+    f"({LEGACY}, .github/workflows/trigger-infra.yml), not exactly one\n"
+    "  fix: nothing was published; check the trigger workflows' on.push.paths "
+    "(repo-migrate explain --changed <file>)\n")
+
+
 def test_add_region_fails_when_a_variables_file_would_reach_two_triggers(tmp_path: Path) -> None:
     repo = _double_dispatching_monorepo(tmp_path)
     before = repo_state(repo)
     out = run_cli("add-region", "eu-west", "--repo", str(repo))
     assert out.returncode == 4, out.stderr
-    assert out.stderr == (
-        "repo-migrate: error: infra changes no longer reach exactly one trigger workflow per "
-        "variables file: a change to infra/variables.yml runs 2 trigger workflows "
-        f"({LEGACY}, .github/workflows/trigger-infra.yml), not exactly one\n"
-        "  fix: nothing was published; check the trigger workflows' on.push.paths "
-        "(repo-migrate explain --changed <file>)\n")
+    assert out.stderr == TWO_TRIGGERS_ERROR
     assert repo_state(repo) == before
 
 
@@ -49,12 +53,7 @@ def test_set_trigger_on_paths_fails_when_a_variables_file_still_reaches_two_trig
     out = run_cli("set-trigger", "--repo", str(repo), "--workflow", "trigger-infra.yml",
                   "--on", "path", "--paths", "infra/variables.yml")
     assert out.returncode == 4, out.stderr
-    assert out.stderr == (
-        "repo-migrate: error: infra changes no longer reach exactly one trigger workflow per "
-        "variables file: a change to infra/variables.yml runs 2 trigger workflows "
-        f"({LEGACY}, .github/workflows/trigger-infra.yml), not exactly one\n"
-        "  fix: nothing was published; check the trigger workflows' on.push.paths "
-        "(repo-migrate explain --changed <file>)\n")
+    assert out.stderr == TWO_TRIGGERS_ERROR
     assert repo_state(repo) == before
 
 
