@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from migrate.commands.set_trigger import SetTriggerSettings, apply_set_trigger, plan_set_trigger
+from migrate.commands import set_trigger
 from migrate.triggers import make_spec, set_triggers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,11 +70,9 @@ def main() -> None:
 
         os.environ.update(ENV)  # the command's git runs with a pinned identity, no user config
         start = time.perf_counter()
-        planned = plan_set_trigger(SetTriggerSettings(
-            repo=repo, kinds=("tag", "manual"), tags=("v*",)))
-        published = apply_set_trigger(planned)
+        applied = set_trigger.run(set_trigger.Settings(repo=repo, kinds=("tag", "manual"), tags=("v*",)))
         measured = time.perf_counter() - start
-        assert published is not None and len(planned.plan.changes) == len(files)
+        assert applied.changed and len(applied.planned.plans[0].changes) == len(files)
 
         spec = make_spec(["tag", "manual"], tags=["v*"])
         texts = [p.read_bytes().decode("utf-8") for p in files]

@@ -15,12 +15,9 @@ Rules (GitHub docs, "Workflow syntax": on.push.<branches|tags>, on.<push|pull_re
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-
-import yaml
 
 from migrate.errors import InvalidPattern, Refused
 from migrate.filters import Pattern, compile_patterns, deciding_pattern
@@ -52,36 +49,6 @@ class Decision:
     pattern: str | None = None  # the pattern text that decided, when one did
     error: str | None = None  # why GitHub refuses the workflow (it never runs)
     fix: str | None = None  # how to fix that error
-
-
-class _WorkflowLoader(yaml.SafeLoader):
-    """YAML 1.2 booleans only, so a bare ``on`` (or yes/no/off) stays a string, as GitHub reads it.
-
-    Dates stay strings too (YAML 1.2 has no timestamp type): a branch named 2024-01-01 is a name.
-    """
-
-
-_DROPPED = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
-_WorkflowLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in _DROPPED]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_WorkflowLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
-
-
-def load_workflow(text: str) -> Any:
-    """Parse a workflow file's text; ``on`` stays the string "on" (PyYAML's default reads True)."""
-    try:
-        return yaml.load(text, Loader=_WorkflowLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        raise Refused(
-            f"the workflow is not valid YAML: {exc}".replace("\n", " "),
-            "fix the YAML syntax (GitHub refuses a workflow it cannot parse)",
-        ) from None
 
 
 def _events(on: Any) -> dict[str, Any]:

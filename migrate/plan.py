@@ -26,13 +26,18 @@ Descriptions (shown, not applied by the publisher; the command that made them do
     repository at ``repo``);
   - ``is_empty``: nothing to change and no history to rewrite: "already up to date".
 Paths in changes are POSIX, relative to the repository root.
+
+The command shape (``migrate/commands/``): each command's ``plan(settings)`` returns a typed plan
+that satisfies ``CommandPlan`` (its ``Plan`` records and its own typed facts for ``--json``), and
+its ``apply(planned)`` returns ``Applied``: the plan, where each result was published
+(``Published``), and one closing line for people.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Literal, Union
+from typing import Any, Literal, Protocol, Union
 
 BRANCH_PREFIX = "repo-migrate/"
 
@@ -137,7 +142,6 @@ class Plan:
     notes: tuple[Note, ...] = ()
     message: str = ""
     base: str | None = None  # the commit the plan was made against (None for a new repository)
-    extra: tuple[tuple[str, object], ...] = field(default=())  # command-specific facts for --json
 
     @property
     def is_empty(self) -> bool:
@@ -156,3 +160,41 @@ class Plan:
 def default_branch(command: str, detail: str | None = None) -> str:
     """The result branch name: ``repo-migrate/<command>[-<detail>]``."""
     return f"{BRANCH_PREFIX}{command}" + (f"-{detail}" if detail else "")
+
+
+class CommandPlan(Protocol):
+    """What every command's ``plan(settings)`` returns: its plans and its typed facts."""
+
+    @property
+    def plans(self) -> tuple[Plan, ...]:
+        """The plan of each repository the command changes or creates (at least one)."""
+        ...
+
+    def details(self) -> dict[str, Any]:
+        """The command's own facts, added to each ``--json`` document (JSON-ready values)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Published:
+    """Where a result landed: a new *branch* in *repo* (None for a new repository) at *commit*."""
+
+    repo: Path
+    branch: str | None
+    commit: str
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What ``apply`` did: the plan, each published result (none: already up to date), a line."""
+
+    planned: CommandPlan
+    published: tuple[Published, ...] = ()
+    done: str = ""
+    # The published results by name (paths, branches, commits), as --json shows them.
+    fields: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        """True when something was published."""
+        return bool(self.published)

@@ -1,29 +1,33 @@
 """Apply a plan in a scratch copy, verify it there, and publish the result last.
 
-The user's current branch, index and working tree are never modified. A result in an existing
-repository is a commit on a new branch; a new repository is built next to its destination and
-renamed into place. Killing the process at any moment leaves the user's repository as it was
-(at worst unreferenced objects, which git ignores) and no destination (at worst a scratch
-directory named ``.<dest>.repo-migrate-*`` beside it, or one in the system temp directory).
+Results are built from what git stores, not from a work tree: a commit is made with a temporary
+index from the base commit's tree and the plan's bytes (``commit_changes``), so line-ending
+settings, attributes and filters of the user's configuration never change a byte of it, no hook
+runs and nothing is checked out. The user's current branch, index and working tree are never
+modified. A result in an existing repository is a commit on a new branch; a new repository is
+built next to its destination and renamed into place. Killing the process at any moment leaves
+the user's repository as it was and no destination (at worst a scratch directory named
+``.<dest>.repo-migrate-*`` beside it, or one in the system temp directory).
 
 API
 ---
-- ``apply_to_branch(repo, plan, *, verify=None) -> Published | None``: clone *repo* into a
-  scratch directory (``git clone --shared``: no object copied), check out ``plan.base``, apply
-  ``plan.changes``, commit with ``plan.commit_message`` and the user's git identity, run
-  ``verify(scratch_dir)`` (it raises ``migrate.errors.VerificationFailed`` to stop), then fetch
-  the commit into *repo* and create ``refs/heads/<plan.branch>`` with ``git update-ref REF SHA ""``
-  (creation only: an existing branch is never overwritten). Returns None when the plan turns out
-  to change nothing. It is ``prepare_branch`` (context manager yielding ``Prepared(work,
-  commit)`` or None) followed by ``publish_branch(repo, plan, prepared)``, for commands that
-  must verify several results together before publishing any.
-- ``create_repository(dest, plan, *, verify=None, initial_branch="main") -> Published``: a new
-  repository at *dest* holding ``plan.changes`` in one commit, committed and clean.
-- Building blocks for commands with their own history work: ``check_destination(dest)``,
-  ``staging_dir(dest)`` (context manager: a scratch directory beside *dest*, removed on error),
-  ``publish_directory(staging, dest)`` (rename into place), ``scratch_dir()`` (context manager:
-  a scratch directory in the system temp directory, always removed), ``write_changes(root,
-  changes)`` (atomic writes), ``commit_all(repo, message, ident_from)``, ``kill_point(step)``.
+- ``commit_changes(repo, changes, message, *, parents, ident_from) -> str | None``: a commit in
+  *repo*'s object store whose tree is the first parent's (or empty) with *changes* applied;
+  None when the tree would not change. No ref, index or work tree is touched.
+- ``apply_to_branch(repo, plan, *, verify=None) -> Published | None``: ``prepare_branch`` (a
+  context manager yielding ``Prepared(repo, commit)``: the commit made in a scratch repository
+  that borrows *repo*'s objects, checked by ``verify(scratch, commit)``, which raises
+  ``migrate.errors.VerificationFailed`` to stop; None when nothing changes) followed by
+  ``publish_branch`` (fetch the commit into *repo*, then ``git update-ref REF SHA ""``: creation
+  only, an existing branch is never overwritten). Commands that must verify several results
+  together use the two halves.
+- ``create_repository(dest, plan, *, verify=None, initial_branch="main", ident_from=None)``: a new
+  repository at *dest* holding ``plan.changes`` in one commit, checked out, committed and clean.
+- Building blocks: ``check_destination(dest)``, ``staging_dir(dest)`` (a scratch directory beside
+  *dest*, removed on error), ``publish_directory(staging, dest)`` (rename into place),
+  ``scratch_dir()`` (in the system temp directory, always removed), ``identity_env(repo)``,
+  ``advance_branch(repo, commit)`` (move a scratch repository's branch and check it out),
+  ``kill_point(step)``.
 - ``kill_point(step)``: named step boundaries for the interrupt tests: when the environment
   variable ``REPO_MIGRATE_TEST_KILL_AT`` equals *step*, the process SIGKILLs itself there.
 """
@@ -41,19 +45,10 @@ from pathlib import Path
 
 from migrate import gitops
 from migrate.errors import Refused
-from migrate.plan import Change, FileDelete, FileMove, FileWrite, Plan
+from migrate.plan import Change, FileDelete, FileMove, FileWrite, Plan, Published
 
 KILL_ENV = "REPO_MIGRATE_TEST_KILL_AT"
-Verify = Callable[[Path], None]
-
-
-@dataclass(frozen=True)
-class Published:
-    """Where a result landed: a new *branch* in *repo* (None for a new repository) at *commit*."""
-
-    repo: Path
-    branch: str | None
-    commit: str
+Verify = Callable[[Path, str], None]
 
 
 def kill_point(step: str) -> None:
@@ -110,46 +105,6 @@ def publish_directory(staging: Path, dest: Path) -> None:
     os.rename(staging, dest)
 
 
-def _write_atomic(path: Path, data: bytes, executable: bool) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o755 if executable else 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _prune_empty_parents(path: Path, root: Path) -> None:
-    parent = path.parent
-    while parent != root and parent.is_dir() and not any(parent.iterdir()):
-        parent.rmdir()
-        parent = parent.parent
-
-
-def write_changes(root: Path, changes: Iterable[Change]) -> None:
-    """Apply *changes* in order under *root* (atomic writes; moves never overwrite)."""
-    for change in changes:
-        if isinstance(change, FileWrite):
-            _write_atomic(root / change.path, change.new, change.executable)
-        elif isinstance(change, FileDelete):
-            target = root / change.path
-            target.unlink()
-            _prune_empty_parents(target, root)
-        elif isinstance(change, FileMove):
-            src, dst = root / change.src, root / change.dst
-            if dst.exists() or dst.is_symlink():
-                raise RuntimeError(f"plan moves {change.src} onto existing {change.dst}")
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            src.rename(dst)
-            _prune_empty_parents(src, root)
-        else:  # pragma: no cover - the Change union is closed
-            raise TypeError(change)
-
-
 def identity_env(repo: Path) -> dict[str, str]:
     """The author/committer identity git would use in *repo*, for commits made elsewhere."""
     env: dict[str, str] = {}
@@ -165,20 +120,60 @@ def identity_env(repo: Path) -> dict[str, str]:
     return env
 
 
-def commit_all(repo: Path, message: str, ident_from: Path) -> str | None:
-    """Stage everything in *repo* and commit it as *ident_from*'s user; None if nothing changed."""
-    gitops.git(repo, "add", "-A")
-    if _nothing_staged(repo):
+def _apply_to_entries(entries: dict[str, tuple[str, str]], changes: Iterable[Change],
+                      write_blob: Callable[[bytes], str]) -> None:
+    for change in changes:
+        if isinstance(change, FileWrite):
+            entries[change.path] = ("100755" if change.executable else "100644",
+                                    write_blob(change.new))
+        elif isinstance(change, FileDelete):
+            if entries.pop(change.path, None) is None:
+                raise RuntimeError(f"plan deletes {change.path}, which is not there")
+        elif isinstance(change, FileMove):
+            moved = {p: v for p, v in entries.items()
+                     if p == change.src or p.startswith(change.src + "/")}
+            if not moved:
+                raise RuntimeError(f"plan moves {change.src}, which is not there")
+            for path, value in moved.items():
+                target = change.dst + path[len(change.src):]
+                if target in entries and target not in moved:
+                    raise RuntimeError(f"plan moves {path} onto existing {target}")
+                del entries[path]
+            for path, value in moved.items():
+                entries[change.dst + path[len(change.src):]] = value
+        else:  # pragma: no cover - the Change union is closed
+            raise TypeError(change)
+
+
+def commit_changes(repo: Path, changes: Iterable[Change], message: str, *,
+                   parents: tuple[str, ...], ident_from: Path) -> str | None:
+    """A commit in *repo*'s object store: the first parent's tree with *changes*, or None when
+    that tree would not change. No ref, index or work tree of *repo* is touched."""
+    base = gitops.ls_tree(repo, parents[0]) if parents else {}
+    entries = dict(base)
+
+    def write_blob(data: bytes) -> str:
+        return gitops.git_bytes(repo, "hash-object", "-w", "--no-filters", "--stdin",
+                                input=data).decode().strip()
+
+    _apply_to_entries(entries, changes, write_blob)
+    if parents and entries == base and len(parents) == 1:
         return None
-    gitops.git(repo, "commit", "-q", "--no-verify", "-m", message, env=identity_env(ident_from))
-    return gitops.head_sha(repo)
-
-
-def _nothing_staged(repo: Path) -> bool:
-    has_head = gitops.git(repo, "rev-parse", "-q", "--verify", "HEAD", check=False).strip()
-    if not has_head:
-        return not gitops.git(repo, "ls-files").strip()
-    return not gitops.git(repo, "diff", "--cached", "--name-only").strip()
+    with tempfile.TemporaryDirectory(prefix="repo-migrate-index-") as tmp:
+        env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        if parents:
+            gitops.git(repo, "read-tree", parents[0], env=env)
+        zero = "0 " + "0" * len(next(iter(base.values()))[1]) if base else ""
+        lines = [f"{zero}\t{p}" for p in base if p not in entries]
+        lines += [f"{mode} {sha}\t{p}" for p, (mode, sha) in entries.items() if base.get(p) != (mode, sha)]
+        if lines:
+            gitops.git_bytes(repo, "update-index", "-z", "--index-info",
+                             input="".join(f"{line}\0" for line in lines).encode(
+                                 "utf-8", "surrogateescape"), env=env)
+        tree = gitops.git(repo, "write-tree", env=env).strip()
+    args = [x for p in parents for x in ("-p", p)]
+    return gitops.git(repo, "commit-tree", "--no-gpg-sign", tree, *args, "-F", "-",
+                      input=message, env=identity_env(ident_from)).strip()
 
 
 def fetch_commit(repo: Path, source: Path, commit: str) -> None:
@@ -200,35 +195,50 @@ def create_branch(repo: Path, branch: str, commit: str, reason: str) -> None:
                       f"pass --branch NAME to use another name, or delete it (git branch -D {branch})")
 
 
+def advance_branch(repo: Path, commit: str) -> None:
+    """Point the checked-out branch of the scratch repository *repo* at *commit* and check it out."""
+    gitops.git(repo, "update-ref", "HEAD", commit)
+    gitops.git(repo, "reset", "-q", "--hard", commit)
+
+
+@contextmanager
+def scratch_repository(repo: Path) -> Iterator[Path]:
+    """A scratch bare repository that borrows *repo*'s objects (alternates): nothing is copied,
+    and what is written there never reaches *repo* until it is fetched."""
+    with scratch_dir() as scratch:
+        work = scratch / "work.git"
+        gitops.git(scratch, "init", "-q", "--bare", str(work))
+        objects = gitops.git(repo, "rev-parse", "--git-common-dir").strip()
+        common = Path(objects) if Path(objects).is_absolute() else repo / objects
+        (work / "objects" / "info" / "alternates").write_text(f"{(common / 'objects').resolve()}\n")
+        yield work
+
+
 @dataclass(frozen=True)
 class Prepared:
-    """A result committed in a scratch clone (*work*) and verified, not yet published."""
+    """A result committed in a scratch repository (*repo*) and verified, not yet published."""
 
-    work: Path
+    repo: Path
     commit: str
 
 
 @contextmanager
 def prepare_branch(repo: Path, plan: Plan, *, verify: Verify | None = None
                    ) -> Iterator[Prepared | None]:
-    """Commit *plan* in a scratch clone of *repo* and verify it; yields None if nothing changes."""
+    """Commit *plan* in a scratch repository beside *repo*'s objects and verify it there;
+    yields None if nothing changes."""
     base = plan.base or gitops.head_sha(repo)
     kill_point("before-scratch")
-    with scratch_dir() as scratch:
-        work = scratch / "work"
-        # --shared: the scratch borrows the user's objects through alternates, copying none.
-        gitops.git(repo, "clone", "-q", "--shared", "--no-checkout", "--no-tags", str(repo),
-                   str(work))
-        gitops.git(work, "checkout", "-q", "--detach", base)
+    with scratch_repository(repo) as work:
         kill_point("after-scratch-clone")
-        write_changes(work, plan.changes)
-        commit = commit_all(work, plan.commit_message, ident_from=repo)
+        commit = commit_changes(work, plan.changes, plan.commit_message, parents=(base,),
+                                ident_from=repo)
         if commit is None:
             yield None
             return
         kill_point("after-commit")
         if verify is not None:
-            verify(work)
+            verify(work, commit)
         kill_point("after-verify")
         yield Prepared(work, commit)
 
@@ -236,7 +246,7 @@ def prepare_branch(repo: Path, plan: Plan, *, verify: Verify | None = None
 def publish_branch(repo: Path, plan: Plan, prepared: Prepared) -> Published:
     """Fetch the prepared commit into *repo* and create ``plan.branch`` there (creation only)."""
     assert plan.branch is not None
-    fetch_commit(repo, prepared.work, prepared.commit)
+    fetch_commit(repo, prepared.repo, prepared.commit)
     kill_point("after-fetch")
     create_branch(repo, plan.branch, prepared.commit, f"repo-migrate {plan.command}")
     return Published(repo, plan.branch, prepared.commit)
@@ -260,12 +270,13 @@ def create_repository(dest: Path, plan: Plan, *, verify: Verify | None = None,
     kill_point("before-staging")
     with staging_dir(dest) as staging:
         gitops.git(staging, "init", "-q", "-b", initial_branch)
-        write_changes(staging, plan.changes)
-        commit = commit_all(staging, plan.commit_message, ident_from=ident_from or staging)
-        if commit is None:
+        commit = commit_changes(staging, plan.changes, plan.commit_message, parents=(),
+                                ident_from=ident_from or staging)
+        if commit is None or not plan.changes:
             raise Refused(f"nothing to put in the new repository {dest}", "check the inputs")
+        advance_branch(staging, commit)
         if verify is not None:
-            verify(staging)
+            verify(staging, commit)
         kill_point("after-verify")
         publish_directory(staging, dest)
     return Published(dest, None, commit)

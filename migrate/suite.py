@@ -1,25 +1,55 @@
-"""The template suite as a library: where it is, its region table, and rendering with Copier.
+"""The template suite as a library: where it is, its region table, and rendering it with Copier.
 
-Migrations render the files a template also creates through these functions, so the CLI never
-keeps a second copy of template text (DESIGN.md, "Two products in one repository").
+Commands render the files a template also creates through ``Suite``, so the CLI never keeps a
+second copy of template text. "The suite at this repository's version" is one object: it checks
+the suite out once (one clone per command run at most) into a plain folder and renders it for
+any answers, each render once.
+
+The one policy for the version (``open_suite``):
+- a repository the suite did not make (no answers): the suite this toolkit ships;
+- answers with ``_src_path`` and ``_commit``: that commit of that suite (a local path, a
+  ``file://``, ``git+...``, ``gh:`` or ``gl:`` URL), cloned once; when it cannot be reached the
+  command is refused, naming the fix (nothing was changed);
+- answers with ``_src_path`` and no ``_commit`` (generated from a plain folder): that folder.
+Any other failure while rendering is a bug (exit 1), never a refusal.
+
+API
+---
+- ``suite_root()``: the bundled suite's folder (``$REPO_MIGRATE_SUITE`` overrides it).
+- ``read_region_catalog()``: the region table (``region_catalog`` in copier.yml, its only copy).
+- ``render_project(answers, dest, *, vcs_ref=None, src=None, only=None)``: one ``copier copy``.
+- ``Suite``: ``render(answers, only=None) -> {path: bytes}`` (cached), ``render_file(answers, path)``,
+  ``version`` (the commit, or None); made by ``open_suite(answers)`` (a context manager) or
+  ``bundled_suite()``.
+- ``replay_edits(current, old_render, new_render)``: the customer's edits (``old_render`` ->
+  ``current``) replayed onto ``new_render`` (a three-way merge, as ``copier update`` does); None
+  on a conflict.
+- ``sync_template_files(read, old_answers, new_answers, suite, skip, what)``: writes bringing files the
+  suite renders differently for *new_answers* up to date, edits kept; notes for conflicts.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from migrate import contract, gitops
 from migrate.errors import Refused
+from migrate.plan import FileWrite, Note
 
 SUITE_ENV = "REPO_MIGRATE_SUITE"
 # What a plain (non-git) copy of the suite needs in order to render.
 _SUITE_FILES = ("copier.yml", "templates")
+_HOSTS = {"gh:": "https://github.com/", "gl:": "https://gitlab.com/"}
 
 
 def suite_root() -> Path:
@@ -45,14 +75,8 @@ def _data(answers: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in answers.items() if not key.startswith("_")}
 
 
-def render_project(
-    answers: Mapping[str, Any],
-    dest: Path,
-    *,
-    vcs_ref: str | None = None,
-    src: str | None = None,
-    only: Iterable[str] | None = None,
-) -> None:
+def render_project(answers: Mapping[str, Any], dest: Path, *, vcs_ref: str | None = None,
+                   src: str | None = None, only: Iterable[str] | None = None) -> None:
     """Run `copier copy` of *src* (default: the suite root) into *dest* with *answers*, no prompts.
 
     vcs_ref None lets Copier pick (the newest version tag, else HEAD). Existing files in *dest*
@@ -62,17 +86,9 @@ def render_project(
     from copier import run_copy  # imported here: copier is slow to import and often unneeded
 
     try:
-        run_copy(
-            src or str(suite_root()),
-            str(dest),
-            data=_data(answers),
-            vcs_ref=vcs_ref,
-            defaults=True,
-            unsafe=True,
-            quiet=True,
-            overwrite=True,
-            exclude=[] if only is None else _only(only),
-        )
+        run_copy(src or str(suite_root()), str(dest), data=_data(answers), vcs_ref=vcs_ref,
+                 defaults=True, unsafe=True, quiet=True, overwrite=True,
+                 exclude=[] if only is None else _only(only))
     except ValueError as error:
         # Copier reports an answer its validators refuse as a ValueError with their message.
         if not str(error).startswith(("Validation error for question", "Invalid choice for")):
@@ -87,63 +103,148 @@ def _only(relpaths: Iterable[str]) -> list[str]:
     return ["*", *(f"!/{rel.translate(special)}" for rel in relpaths)]
 
 
-def render_tree(
-    answers: Mapping[str, Any], *, src: str | None = None, vcs_ref: str | None = None,
-    only: Iterable[str] | None = None,
-) -> dict[str, bytes]:
-    """Render a whole project with *answers* and return {relative posix path: bytes} of its files.
+class Suite:
+    """The suite at one version, as a plain folder Copier renders without cloning."""
 
-    Without *src* and *vcs_ref* the suite's working tree is rendered from a plain copy (no git
-    clone, no tag lookup); with *vcs_ref* alone, the suite's git repository at that ref.
-    """
-    with tempfile.TemporaryDirectory(prefix="repo-migrate-render-") as tmp:
-        if src is None and vcs_ref is None:
-            plain = Path(tmp) / "suite"
-            plain.mkdir()
-            root = suite_root()
-            for name in _SUITE_FILES:
-                if (root / name).is_dir():
-                    shutil.copytree(root / name, plain / name)
-                else:
-                    shutil.copy2(root / name, plain / name)
-            src = str(plain)
-        out = Path(tmp) / "out"
-        render_project(answers, out, src=src, vcs_ref=vcs_ref, only=only)
-        return {
-            path.relative_to(out).as_posix(): path.read_bytes()
-            for path in sorted(out.rglob("*"))
-            if path.is_file()
-        }
+    def __init__(self, folder: Path, version: str | None = None, version_lines: bytes = b"") -> None:
+        self.folder = folder
+        self.version = version
+        # The answers file's `_commit:`/`_src_path:` lines of the repository it was opened for:
+        # a render from the plain folder names the folder instead, so these lines replace them.
+        self._version_lines = version_lines
+        self._cache: dict[str, dict[str, bytes]] = {}
 
+    def render(self, answers: Mapping[str, Any], only: Iterable[str] | None = None) -> dict[str, bytes]:
+        """``{path: bytes}`` of the project the suite makes for *answers* (only *only*, if given)."""
+        wanted = None if only is None else sorted(set(only))
+        key = json.dumps([_data(answers), wanted], sort_keys=True, default=str)
+        if key not in self._cache:
+            with tempfile.TemporaryDirectory(prefix="repo-migrate-render-") as tmp:
+                out = Path(tmp) / "out"
+                render_project(answers, out, src=str(self.folder), only=wanted)
+                files = {p.relative_to(out).as_posix(): p.read_bytes()
+                         for p in sorted(out.rglob("*")) if p.is_file()}
+            if contract.ANSWERS_FILE in files and self._version_lines:
+                files[contract.ANSWERS_FILE] = self._with_version(files[contract.ANSWERS_FILE])
+            self._cache[key] = files
+        return dict(self._cache[key])
 
-def render_files(
-    answers: Mapping[str, Any],
-    relpaths: Iterable[str],
-    *,
-    src: str | None = None,
-    vcs_ref: str | None = None,
-) -> dict[str, bytes]:
-    """Render the suite once with *answers* and return the bytes of each of *relpaths*.
+    def render_file(self, answers: Mapping[str, Any], relpath: str) -> bytes:
+        """The bytes of one file the suite makes for *answers* (FileNotFoundError naming it)."""
+        files = self.render(answers, [relpath])
+        if relpath not in files:
+            raise FileNotFoundError(f"the suite renders no {relpath} for these answers")
+        return files[relpath]
 
-    Source and version as for render_tree; a file the answers do not produce raises
-    FileNotFoundError naming it.
-    """
-    wanted = list(relpaths)
-    tree = render_tree(answers, src=src, vcs_ref=vcs_ref, only=wanted)
-    result: dict[str, bytes] = {}
-    for rel in wanted:
-        if rel not in tree:
-            raise FileNotFoundError(f"the suite renders no {rel} for these answers")
-        result[rel] = tree[rel]
-    return result
+    def _with_version(self, data: bytes) -> bytes:
+        lines = data.splitlines(keepends=True)
+        out = [line for line in lines if not line.startswith((b"_commit:", b"_src_path:"))]
+        at = next((i for i, line in enumerate(out) if not line.startswith(b"#")), len(out))
+        return b"".join(out[:at]) + self._version_lines + b"".join(out[at:])
 
 
-def render_file(
-    answers: Mapping[str, Any],
-    relpath: str,
-    *,
-    src: str | None = None,
-    vcs_ref: str | None = None,
-) -> bytes:
-    """Render the suite with *answers* and return the bytes of the one file *relpath*."""
-    return render_files(answers, [relpath], src=src, vcs_ref=vcs_ref)[relpath]
+def _plain_copy(root: Path, dest: Path) -> Path:
+    dest.mkdir(parents=True)
+    for name in _SUITE_FILES:
+        if (root / name).is_dir():
+            shutil.copytree(root / name, dest / name)
+        else:
+            shutil.copy2(root / name, dest / name)
+    return dest
+
+
+def bundled_suite(scratch: Path) -> Suite:
+    """The suite this toolkit ships, copied as a plain folder into *scratch*."""
+    return Suite(_plain_copy(suite_root(), scratch / "suite"))
+
+
+def _clone_url(src: str) -> str:
+    src = src.removeprefix("git+")
+    for prefix, host in _HOSTS.items():
+        if src.startswith(prefix):
+            return host + src[len(prefix):]
+    return src.removeprefix("file://")
+
+
+def _checkout(src: str, commit: str, scratch: Path) -> Path:
+    """A plain folder of *src* at *commit*; Refused naming the fix when it cannot be had."""
+    url = _clone_url(src)
+    clone = scratch / "suite"
+    local = Path(url).is_dir()
+    done = subprocess.run(
+        ["git", *gitops.SAFE_CONFIG, "clone", "-q", "--no-checkout",
+         *(["--shared"] if local else []), "--", url, str(clone)],
+        capture_output=True, env=gitops.git_env(), stdin=subprocess.DEVNULL)
+    found = done.returncode == 0 and gitops.git(
+        clone, "rev-parse", "-q", "--verify", f"{commit}^{{commit}}", check=False).strip()
+    if not found:
+        why = (done.stderr.decode(errors="replace").strip().splitlines() or [""])[-1]
+        raise Refused(
+            f"the template suite version that made this repository ({src} at {commit}) cannot be "
+            f"reached{': ' + why if why else ''}",
+            "make that suite reachable at _src_path of .copier-answers.yml (a clone holding "
+            f"commit {commit}), or set {SUITE_ENV} to a checkout of it... or, to migrate without "
+            "Copier, remove .copier-answers.yml in a commit")
+    gitops.git(clone, "-c", "advice.detachedHead=false", "checkout", "-q", found)
+    # Without .git Copier renders the files as they are, instead of picking the newest tag.
+    shutil.rmtree(clone / ".git")
+    return clone
+
+
+def _version_lines(answers_text: bytes | None) -> bytes:
+    if not answers_text:
+        return b""
+    return b"".join(line for line in answers_text.splitlines(keepends=True)
+                    if line.startswith((b"_commit:", b"_src_path:")))
+
+
+@contextmanager
+def open_suite(answers: Mapping[str, Any] | None, answers_text: bytes | None = None) -> Iterator[Suite]:
+    """The suite at the version that made a repository (see the module's policy); removed after."""
+    with tempfile.TemporaryDirectory(prefix="repo-migrate-suite-") as tmp:
+        scratch = Path(tmp)
+        src = str((answers or {}).get("_src_path") or "")
+        commit = str((answers or {}).get("_commit") or "")
+        if not answers or not src:
+            yield bundled_suite(scratch)
+        elif commit:
+            yield Suite(_checkout(src, commit, scratch), commit, _version_lines(answers_text))
+        elif (Path(_clone_url(src)) / "copier.yml").is_file():
+            yield Suite(Path(_clone_url(src)), None, _version_lines(answers_text))
+        else:
+            raise Refused(
+                f"the template suite that made this repository ({src}) is not a folder here",
+                "make the suite reachable at _src_path of .copier-answers.yml, or remove "
+                ".copier-answers.yml in a commit to migrate without Copier")
+
+
+def replay_edits(current: bytes, old_render: bytes, new_render: bytes) -> bytes | None:
+    """The edits between *old_render* and *current* replayed onto *new_render*; None on a conflict."""
+    if current == old_render:
+        return new_render
+    if old_render == new_render:
+        return current
+    return gitops.merge_file(current, old_render, new_render)
+
+
+def sync_template_files(read: Callable[[str], bytes | None], old: Mapping[str, Any],
+                        new: Mapping[str, Any], suite: Suite, skip: set[str],
+                        what: str = "for the new answers") -> tuple[list[FileWrite], list[Note]]:
+    """Writes bringing the files the suite renders differently for the *new* answers up to date,
+    merged with the customer's edits; a note for each file whose edits overlap."""
+    before, after = suite.render(old), suite.render(new)
+    writes: list[FileWrite] = []
+    notes: list[Note] = []
+    for path in sorted(after):
+        if path in skip or before.get(path) == after[path]:
+            continue
+        current = read(path)
+        if current is None:
+            continue  # the customer removed it, or it is not ours to add here
+        merged = replay_edits(current, before.get(path, b""), after[path])
+        if merged is None:
+            notes.append(Note(f"{path}: your edits overlap what the template changes {what}; "
+                              "update it by hand", "next"))
+        elif merged != current:
+            writes.append(FileWrite(path, current, merged))
+    return writes, notes

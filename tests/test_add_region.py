@@ -12,15 +12,16 @@ import pytest
 
 from migrate import suite
 from migrate.commands.add_region import (
-    AddRegionSettings,
     CatalogEntry,
+    RegionPlan,
     catalog_entries,
     plan_add_region,
-    verify_result,
+    verify,
 )
-from migrate.commands.explain import check_trigger_routing, trigger_routing
+from migrate.commands.add_region import Settings as AddRegionSettings
 from migrate.errors import Refused, VerificationFailed
-from migrate.plan import FileWrite, Plan
+from migrate.plan import FileWrite
+from migrate.routing import check_trigger_routing, trigger_routing
 from tests import checkers
 from tests.helpers import build_file_tree, commit_all, git, make_repo, repo_state
 from tests.suite_fixtures import (
@@ -47,13 +48,13 @@ def catalog() -> dict[str, CatalogEntry]:
 
 
 def plan_for(case: str, catalog: dict[str, CatalogEntry], extra: dict[str, bytes] | None = None,
-             **settings: Any) -> Plan:
+             **settings: Any) -> RegionPlan:
     files = {**tree(GOLDEN / case / "input"), **(extra or {})}
     return plan_add_region(files, AddRegionSettings(Path("."), **settings), catalog)
 
 
-def writes(plan: Plan) -> dict[str, bytes]:
-    return {c.path: c.new for c in plan.changes if isinstance(c, FileWrite)}
+def writes(planned: RegionPlan) -> dict[str, bytes]:
+    return {c.path: c.new for c in planned.plan.changes if isinstance(c, FileWrite)}
 
 
 # --- the plan: golden bytes ----------------------------------------------------------------
@@ -90,13 +91,13 @@ def test_add_region_keeps_crlf_bom_quotes_comments_and_missing_final_newline(cat
 def test_add_region_never_edits_an_existing_variables_file(catalog) -> None:
     for case, scenario in SCENARIOS:
         plan = plan_for(case, catalog, **SCENARIOS[case, scenario])
-        edited = [c.path for c in plan.changes if c.kind != "create"]
+        edited = [c.path for c in plan.plan.changes if c.kind != "create"]
         assert not [p for p in edited if p.startswith("infra/")]
 
 
 def test_existing_triggers_already_filtered_to_their_file_are_left_alone(catalog) -> None:
     plan = plan_for("handmade", catalog, region="us-west")
-    assert [c.kind for c in plan.changes] == ["create", "create"]
+    assert [c.kind for c in plan.plan.changes] == ["create", "create"]
 
 
 def test_monorepo_trigger_stops_firing_for_the_new_file(catalog) -> None:
@@ -113,7 +114,7 @@ def test_monorepo_trigger_stops_firing_for_the_new_file(catalog) -> None:
 
 def test_region_outside_the_catalog_takes_cloud_region_and_a_range_no_region_claims(catalog) -> None:
     plan = plan_for("monorepo", catalog, region="nordics", cloud_region="eu-north-1")
-    facts = dict(plan.extra)
+    facts = plan.details()
     assert facts["cloud_region"] == "eu-north-1"
     assert facts["state_key"] == "acme/eu-north-1"
     assert facts["availability_zones"] == ["eu-north-1a", "eu-north-1b", "eu-north-1c"]
@@ -127,13 +128,13 @@ def test_catalog_range_already_used_by_a_region_is_not_reused(catalog) -> None:
     taken = (GOLDEN / "handmade/input/infra/eu-west-variables.yml").read_bytes().replace(
         b"10.30.", b"10.20.").replace(b"eu-west", b"us-north")
     plan = plan_for("handmade", catalog, {"infra/us-north-variables.yml": taken}, region="us-west")
-    assert dict(plan.extra)["vpc_cidr"] == "10.0.0.0/16"
+    assert plan.vpc_cidr == "10.0.0.0/16"
 
 
 def test_cloud_region_option_overrides_the_catalog(catalog) -> None:
     plan = plan_for("handmade", catalog, region="us-west", cloud_region="us-west-1",
                     from_region="us-east")
-    facts = dict(plan.extra)
+    facts = plan.details()
     assert (facts["cloud_region"], facts["state_key"]) == ("us-west-1", "acme/us-west-1")
     assert facts["availability_zones"] == ["us-west-1a", "us-west-1c"]
 
@@ -150,7 +151,7 @@ def test_multi_region_answers_record_the_new_region(catalog) -> None:
     plan = plan_for("handmade", catalog, {".copier-answers.yml": answers}, region="us-west")
     assert writes(plan)[".copier-answers.yml"] == answers.replace(
         b"- eu-west\n", b"- eu-west\n- us-west\n")
-    assert [(a.key, a.old, a.new) for a in plan.answers] == [
+    assert [(a.key, a.old, a.new) for a in plan.plan.answers] == [
         ("regions", ["us-east", "eu-west"], ["us-east", "eu-west", "us-west"])]
 
 
@@ -159,7 +160,7 @@ def test_region_outside_the_catalog_is_not_written_to_the_answers(catalog) -> No
     plan = plan_for("handmade", catalog, {".copier-answers.yml": answers}, region="nordics",
                     cloud_region="eu-north-1")
     assert ".copier-answers.yml" not in writes(plan)
-    assert any("not in the suite's region catalog" in n.text for n in plan.notes)
+    assert any("not in the suite's region catalog" in n.text for n in plan.plan.notes)
 
 
 def test_monorepo_answers_listing_the_region_do_not_make_it_exist(catalog) -> None:
@@ -392,7 +393,7 @@ def test_trigger_copied_without_the_suite_equals_the_template_for_that_region(
     fresh = generate(plain_suite, tmp_path / "b",
                      case_answers("multi-region", regions=[*regions, "us-west"]))
     plan = plan_add_region(tree(repo), AddRegionSettings(Path("."), "us-west"), catalog)
-    assert dict(plan.extra)["trigger_from"] == ".github/workflows/trigger-infra-us-east.yml"
+    assert plan.trigger_from == ".github/workflows/trigger-infra-us-east.yml"
     new = writes(plan)
     assert sorted(new) == [".copier-answers.yml", NEW_TRIGGER, NEW_VARS]
     assert new == {path: (fresh / path).read_bytes() for path in new}
@@ -410,8 +411,8 @@ def test_region_outside_the_catalog_in_a_suite_repository_copies_the_trigger(
     source = (repo / ".github/workflows/trigger-infra-us-east.yml").read_text()
     assert trigger == (source.replace("infra/us-east-variables.yml", "infra/nordics-variables.yml")
                        .replace("acme/us-east-1", "acme/eu-north-1").replace("us-east", "nordics"))
-    assert dict(plan.extra)["vpc_cidr"] == "10.0.0.0/16"  # the catalog's ranges stay free
-    assert any("not in the suite's region catalog" in n.text for n in plan.notes)
+    assert plan.vpc_cidr == "10.0.0.0/16"  # the catalog's ranges stay free
+    assert any("not in the suite's region catalog" in n.text for n in plan.plan.notes)
 
 
 def test_post_conditions_catch_a_changed_state_key_or_an_unplanned_edit(
@@ -420,22 +421,21 @@ def test_post_conditions_catch_a_changed_state_key_or_an_unplanned_edit(
     before = {p: d for p, d in tree(GOLDEN / "handmade/input").items() if p.startswith("infra/")}
     good = {**tree(GOLDEN / "handmade/input"), **writes(plan)}
 
-    def scratch(name: str, files: dict[str, bytes]) -> Path:
-        root = tmp_path / name
-        build_file_tree(root, files)
-        return root
+    def scratch(name: str, files: dict[str, bytes]) -> tuple[Path, str]:
+        repo = make_repo(tmp_path / name, files)  # type: ignore[arg-type]
+        return repo, git(repo, "rev-parse", "HEAD").strip()
 
-    verify_result(plan, before)(scratch("good", good))
+    verify(plan, before, *scratch("good", good))
     moved = good["infra/eu-west-variables.yml"].replace(b"acme/eu-west-1", b"acme/eu-west-9")
     with pytest.raises(VerificationFailed, match="infra/eu-west-variables.yml: state_key changed"):
-        verify_result(plan, before)(scratch("moved", {**good, "infra/eu-west-variables.yml": moved}))
+        verify(plan, before, *scratch("moved", {**good, "infra/eu-west-variables.yml": moved}))
     touched = good["infra/eu-west-variables.yml"] + b"# touched\n"
     with pytest.raises(VerificationFailed, match="changed, though the plan does not write it"):
-        verify_result(plan, before)(scratch("touched", {**good, "infra/eu-west-variables.yml": touched}))
+        verify(plan, before, *scratch("touched", {**good, "infra/eu-west-variables.yml": touched}))
     double = good[".github/workflows/trigger-infra-eu-west.yml"].replace(
         b"infra/eu-west-variables.yml", b"infra/*-variables.yml")
     with pytest.raises(VerificationFailed, match="runs .*trigger-infra-eu-west.yml"):
-        verify_result(plan, {})(scratch("double", {
+        verify(plan, {}, *scratch("double", {
             **good, ".github/workflows/trigger-infra-eu-west.yml": double}))
 
 
@@ -454,8 +454,8 @@ def test_cli_json_dry_run_lists_the_writes_and_changes_nothing(handmade: Path) -
 def test_a_second_region_in_a_monorepo_copies_the_main_file_again(catalog) -> None:
     files = {**tree(GOLDEN / "monorepo" / "input"), **tree(GOLDEN / "monorepo" / "eu-west")}
     plan = plan_add_region(files, AddRegionSettings(Path("."), "ap-south"), catalog)
-    assert dict(plan.extra)["source"] == "infra/variables.yml"
-    assert dict(plan.extra)["vpc_cidr"] == "10.50.0.0/16"
+    assert plan.source == "infra/variables.yml"
+    assert plan.vpc_cidr == "10.50.0.0/16"
     new = writes(plan)
     assert sorted(new) == [".github/workflows/trigger-infra-ap-south.yml",
                            ".github/workflows/trigger-infra.yml", "infra/ap-south-variables.yml"]

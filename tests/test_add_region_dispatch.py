@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from migrate.commands.explain import workflows_run_for
+from migrate.routing import workflows_run_for
 from tests.helpers import commit_all, git
 from tests.suite_fixtures import case_answers, generate
 from tests.test_templates_workflows import needs_tools, run_step

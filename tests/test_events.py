@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from migrate.errors import Refused
-from migrate.events import Decision, Event, decide, load_workflow
+from migrate.events import Decision, Event, decide
+from migrate.workflows import load_workflow
 
 INFRA = {"push": {"branches": ["main"], "paths": ["infra/**", "!infra/*.md"]}}
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from migrate.cli import main
-from migrate.commands.explain import check_trigger_routing, trigger_routing, workflows_run_for
+from migrate.routing import check_trigger_routing, trigger_routing, workflows_run_for
 from migrate.errors import VerificationFailed
 from tests.helpers import build_file_tree, commit_all, git, make_repo, repo_state
 

@@ -387,18 +387,17 @@ def test_failed_post_condition_publishes_nothing_and_exits_4(
         capsys: pytest.CaptureFixture[str]) -> None:
     from migrate.cli import main
     from migrate.commands import mono_to_separate as core
-    from migrate.commands import mono_to_separate_apply as applying
     from migrate.errors import VerificationFailed
 
     seen: list[Path] = []
-    real = applying.verify_split
+    real = core.verify
 
-    def verify_then_fail(m: core.Migration, app_work: Path, infra_work: Path) -> None:
-        real(m, app_work, infra_work)
+    def verify_then_fail(m: core.Split, app_repo: Path, app_commit: str, infra_work: Path) -> None:
+        real(m, app_repo, app_commit, infra_work)
         seen.append(infra_work)
         raise VerificationFailed("a post-condition failed (simulated)", "report it")
 
-    monkeypatch.setattr(applying, "verify_split", verify_then_fail)
+    monkeypatch.setattr(core, "verify", verify_then_fail)
     before = repo_state(mono)
     dest = tmp_path / "acme-infra"
     with pytest.raises(SystemExit) as exc:
@@ -458,11 +457,9 @@ def test_broken_routing_in_a_result_publishes_nothing_and_exits_4(
     # the routing post-condition (repo-migrate explain's evaluator) stops it in the scratch copy.
     from migrate.cli import main
     from migrate.commands import mono_to_separate as core
-    from migrate.commands import mono_to_separate_apply as applying
 
     real = getattr(core, part)
-    for module in (core, applying):
-        monkeypatch.setattr(module, part, lambda *a, **k: edit(real(*a, **k)))
+    monkeypatch.setattr(core, part, lambda *a, **k: edit(real(*a, **k)))
     before = repo_state(mono)
     dest = tmp_path / "acme-infra"
     with pytest.raises(SystemExit) as exc:

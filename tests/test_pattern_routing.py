@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from migrate.cli import main
-from migrate.commands.explain import check_trigger_routing, read_workflows, trigger_routing
+from migrate.routing import check_trigger_routing, trigger_routing
+from migrate.workflows import read_workflows
 from migrate.events import Event
 from migrate.suite import render_project, suite_root
 from tests.helpers import build_file_tree, commit_all, git

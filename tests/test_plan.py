@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from migrate import show
+from migrate import output as show
 from migrate.plan import (
     AnswersChange,
     FileDelete,

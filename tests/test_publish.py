@@ -69,8 +69,8 @@ def test_failed_verification_publishes_nothing(repo: Path) -> None:
     before = repo_state(repo)
     seen: list[bytes] = []
 
-    def verify(work: Path) -> None:
-        seen.append((work / "w.yml").read_bytes())
+    def verify(work: Path, commit: str) -> None:
+        seen.append(gitops.read_file(work, commit, "w.yml") or b"")
         raise VerificationFailed("state_key changed", "report a bug")
 
     with pytest.raises(VerificationFailed):
@@ -129,7 +129,7 @@ def test_create_repository_into_empty_directory(tmp_path: Path) -> None:
 def test_failed_verification_creates_no_destination(tmp_path: Path) -> None:
     dest = tmp_path / "d"
 
-    def verify(work: Path) -> None:
+    def verify(work: Path, commit: str) -> None:
         raise VerificationFailed("no", "no")
 
     plan = Plan("demo", dest, None, changes=(FileWrite("README.md", None, b"hi\n"),))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from migrate.suite import read_region_catalog, render_file, render_files, render_tree
+from migrate.suite import bundled_suite, open_suite, read_region_catalog
 from tests.checkers import check_schemafile
 from tests.helpers import commit_all, git
 from tests.suite_fixtures import PATTERN_CASES, case_answers, generate, make_suite_repo
@@ -225,28 +225,31 @@ def test_region_catalog_is_read_from_copier_yml_with_distinct_ranges() -> None:
         assert all(az.startswith(region["cloud_region"]) for az in region["availability_zones"])
 
 
-def test_render_file_matches_a_real_copy(generated: dict[str, Path]) -> None:
-    rendered = render_files(case_answers("multi-service"), ["infra/api-vars.yml", "README.md"])
+def test_render_file_matches_a_real_copy(generated: dict[str, Path], tmp_path: Path) -> None:
+    suite = bundled_suite(tmp_path)
+    rendered = suite.render(case_answers("multi-service"), ["infra/api-vars.yml", "README.md"])
     assert rendered["infra/api-vars.yml"] == (generated["multi-service"] / "infra/api-vars.yml").read_bytes()
     assert rendered["README.md"] == (generated["multi-service"] / "README.md").read_bytes()
     answers = load(generated["multi-region"] / ".copier-answers.yml")  # _commit etc. are ignored
-    assert render_file(answers, "infra/eu-west-variables.yml") == (
+    assert suite.render_file(answers, "infra/eu-west-variables.yml") == (
         generated["multi-region"] / "infra/eu-west-variables.yml"
     ).read_bytes()
     with pytest.raises(FileNotFoundError, match="renders no infra/nope.yml"):
-        render_file(answers, "infra/nope.yml")
+        suite.render_file(answers, "infra/nope.yml")
 
 
 @pytest.mark.parametrize("case", ["multi-service", "separate-infra"])
-def test_render_files_gives_each_file_as_the_whole_copy_does(generated: dict[str, Path], case: str) -> None:
-    # render_files renders only the paths asked for (Copier exclusions); the bytes must not change.
+def test_render_files_gives_each_file_as_the_whole_copy_does(generated: dict[str, Path], case: str,
+                                                             tmp_path: Path) -> None:
+    # Rendering only the paths asked for (Copier exclusions) must not change their bytes.
     root = generated[case]
     answers = load(root / ".copier-answers.yml")
     paths = sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
                    if p.is_file() and ".git" not in p.relative_to(root).parts
                    and p.name != ".copier-answers.yml")  # _src_path and _commit differ
-    assert render_files(answers, paths) == {p: (root / p).read_bytes() for p in paths}
-    assert list(render_files(answers, [paths[-1]])) == [paths[-1]]
+    suite = bundled_suite(tmp_path)
+    assert suite.render(answers, paths) == {p: (root / p).read_bytes() for p in paths}
+    assert list(suite.render(answers, [paths[-1]])) == [paths[-1]]
 
 
 def _run_tests(folder: Path, runtime: str) -> subprocess.CompletedProcess[str]:
@@ -407,8 +410,10 @@ def test_render_tree_at_a_suite_version(tmp_path: Path) -> None:
     commit_all(suite, "v2")
     git(suite, "tag", "v2")
     answers = case_answers("separate-infra")
-    v1 = render_tree(answers, src=str(suite), vcs_ref="v1")
-    v2 = render_file(answers, "README.md", src=str(suite), vcs_ref="v2")
+    with open_suite({**answers, "_src_path": str(suite), "_commit": "v1"}) as at_v1:
+        v1 = at_v1.render(answers)
+    with open_suite({**answers, "_src_path": str(suite), "_commit": "v2"}) as at_v2:
+        v2 = at_v2.render_file(answers, "README.md")
     assert sorted(v1) == EXPECTED_TREES["separate-infra"]
     assert v2 == v1["README.md"] + b"\nVersion two.\n"
 

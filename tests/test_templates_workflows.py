@@ -302,7 +302,7 @@ def test_dispatch_sends_the_contract_payload(all_kinds_services: Path, tmp_path:
 
 def test_github_runs_one_trigger_workflow_per_variables_file(generated: dict[str, Path]) -> None:
     """Checked with repo-migrate's own model of GitHub's filter rules (migrate explain)."""
-    from migrate.commands.explain import check_trigger_routing, workflows_run_for
+    from migrate.routing import check_trigger_routing, workflows_run_for
 
     for case in ("monorepo", "separate-infra", "multi-service", "multi-region"):
         repo = generated[case]

@@ -215,7 +215,8 @@ def test_result_is_what_github_reads():
 )
 def test_github_runs_the_result_as_asked(spec, runs, skips):
     """GitHub's trigger rules (migrate.events) applied to the edited workflow."""
-    from migrate.events import Event, decide, load_workflow
+    from migrate.events import Event, decide
+    from migrate.workflows import load_workflow
 
     text = "on:\n  push:\n    branches: [main]\n    paths-ignore: [docs/**]\n  pull_request:\njobs: {}\n"
     on = load_workflow(set_triggers(text, spec))["on"]

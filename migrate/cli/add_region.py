@@ -40,14 +40,10 @@ def add_region_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan and diff; change nothing."),
     as_json: bool = typer.Option(False, "--json", help="Print the plan or result as JSON."),
 ) -> None:
-    """Add a region (options into settings, then the core)."""
-    from migrate.commands.add_region import AddRegionSettings, apply_plan, plan_in_repo
-    from migrate.show import dumps, render_text
+    """Options into settings, then plan -> show or apply."""
+    from migrate.cli.runner import run_command
+    from migrate.commands import add_region as core
 
-    plan = plan_in_repo(AddRegionSettings(repo=repo, region=region, cloud_region=cloud_region,
-                                          from_region=from_region, branch=branch))
-    status = "planned" if dry_run else ("applied" if apply_plan(plan) is not None else "up-to-date")
-    if as_json:
-        typer.echo(dumps(plan, status), nl=False)  # type: ignore[arg-type]
-    else:
-        typer.echo(render_text(plan, "planned" if status == "planned" else "applied"), nl=False)
+    settings = core.Settings(repo=repo, region=region, cloud_region=cloud_region,
+                             from_region=from_region, branch=branch)
+    run_command(core.plan, core.run, settings, dry_run=dry_run, as_json=as_json)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import json
 from pathlib import Path
 
 import typer
@@ -49,15 +48,10 @@ def explain_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Explain which workflows run for a change (options into settings, then the core)."""
-    from migrate.commands.explain import ExplainSettings, explain, format_table
+    from migrate import output
+    from migrate.commands import explain as core
 
-    result = explain(
-        ExplainSettings(
-            repo=repo, event=event.value, ref=ref, changed=tuple(changed), commits=commits
-        )
-    )
-    if as_json:
-        typer.echo(json.dumps(result.to_json(), indent=2))
-    else:
-        typer.echo(format_table(result), nl=False)
+    result = core.plan(core.Settings(repo=repo, event=event.value, ref=ref,
+                                     changed=tuple(changed), commits=commits))
+    typer.echo(output.explain_json(result) if as_json else output.explain_table(result), nl=False)
     result.check_valid()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -41,27 +40,9 @@ def mono_to_separate_command(
         help="Name of the result branch in REPO (default: repo-migrate/mono-to-separate)."),
 ) -> None:
     """Options into settings, then plan -> show or apply."""
-    from migrate import show
+    from migrate.cli.runner import run_command
     from migrate.commands import mono_to_separate as core
-    from migrate.commands import mono_to_separate_apply as applying
 
     settings = core.Settings(repo=repo, infra_repo=infra_repo, branch=branch,
                              history=not no_history, progress=sys.stderr.isatty() and not as_json)
-    if dry_run:
-        migration = core.plan(settings)
-        typer.echo(show.dumps(migration.plans, "planned") if as_json
-                   else show.render_text(migration.plans, "planned"), nl=False)
-        return
-    result = applying.run(settings)
-    migration = result.migration
-    if as_json:
-        data = show.to_json(migration.plans, "applied")
-        data["published"] = {
-            "app_branch": result.app.branch, "app_commit": result.app.commit,
-            "infra_repo": str(result.infra.repo), "infra_commit": result.infra.commit,
-        }
-        typer.echo(json.dumps(data, indent=2, default=str))
-        return
-    typer.echo(show.render_text(migration.plans, "applied"), nl=False)
-    typer.echo(f"\nDone: the infra repository is {result.infra.repo}; the app repository is "
-               f"branch {result.app.branch} in {result.app.repo}.")
+    run_command(core.plan, core.run, settings, dry_run=dry_run, as_json=as_json)

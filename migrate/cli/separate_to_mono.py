@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -39,21 +38,9 @@ def separate_to_mono_command(
     as_json: bool = typer.Option(False, "--json", help="Print the plan or result as JSON."),
 ) -> None:
     """Options into settings, then plan -> show or apply."""
-    from migrate import show
+    from migrate.cli.runner import run_command
     from migrate.commands import separate_to_mono as core
 
     settings = core.Settings(app=app_repo, infra=infra_repo, dest=dest,
                              progress=sys.stderr.isatty() and not as_json)
-    merge = core.plan(settings)
-    if dry_run:
-        typer.echo(show.dumps(merge.plan, "planned") if as_json
-                   else show.render_text(merge.plan, "planned"), nl=False)
-        return
-    result = core.apply(merge)
-    if as_json:
-        data = show.to_json(merge.plan, "applied")
-        data["published"] = {"dest": str(result.repo), "commit": result.commit}
-        typer.echo(json.dumps(data, indent=2, default=str))
-        return
-    typer.echo(show.render_text(merge.plan, "applied"), nl=False)
-    typer.echo(f"\nDone: the monorepo is {result.repo}.")
+    run_command(core.plan, core.run, settings, dry_run=dry_run, as_json=as_json)

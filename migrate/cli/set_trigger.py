@@ -50,24 +50,11 @@ def set_trigger_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan and diff; change nothing."),
     as_json: bool = typer.Option(False, "--json", help="Print the plan or result as JSON."),
 ) -> None:
-    """Set a workflow's push and manual triggers (options into settings, then the core)."""
-    from migrate.commands.set_trigger import SetTriggerSettings, apply_set_trigger, plan_set_trigger
-    from migrate.show import dumps, render_text
+    """Options into settings, then plan -> show or apply."""
+    from migrate.cli.runner import run_command
+    from migrate.commands import set_trigger as core
 
-    planned = plan_set_trigger(
-        SetTriggerSettings(
-            repo=repo, kinds=tuple(k.value for k in on), workflows=tuple(workflow),
-            paths=tuple(paths), branches=tuple(branches), tags=tuple(tags), branch=branch,
-        )
-    )
-    plan = planned.plan
-    if plan.is_empty:
-        status = "up-to-date"
-    elif dry_run:
-        status = "planned"
-    else:
-        status = "applied" if apply_set_trigger(planned) is not None else "up-to-date"
-    if as_json:
-        typer.echo(dumps(plan, status), nl=False)  # type: ignore[arg-type]
-    else:
-        typer.echo(render_text(plan, "planned" if status == "planned" else "applied"), nl=False)
+    settings = core.Settings(repo=repo, kinds=tuple(k.value for k in on), workflows=tuple(workflow),
+                             paths=tuple(paths), branches=tuple(branches), tags=tuple(tags),
+                             branch=branch)
+    run_command(core.plan, core.run, settings, dry_run=dry_run, as_json=as_json)

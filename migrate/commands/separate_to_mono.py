@@ -1,44 +1,51 @@
-"""repo-migrate separate-to-mono: combine an app repository and an infra repository into a monorepo.
+"""`repo-migrate separate-to-mono`: combine an app repository and an infra repository into a monorepo.
 
 ``plan(settings)`` reads both repositories and returns a ``Merge`` whose plan creates DEST: the
 app repository's history, then one commit moving the app under ``app/``, then a merge commit
 that brings the infra repository's history (so ``git log -- infra/variables.yml`` in DEST shows
 the infra repository's commits) with app CI and the trigger workflows retargeted to path
 triggers and the Copier answers of the monorepo pattern. ``apply(merge)`` builds DEST beside
-its destination, checks that every file of both sources is in it exactly once, then renames it
-into place. Neither source repository is written to.
+its destination, checks that every file of both sources is in it exactly once (``verify``),
+then renames it into place. Neither source repository is written to.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from migrate import gitops, history, publish
-from migrate.errors import Refused
-from migrate.plan import Change, FileDelete, FileMove, FileWrite, HistoryStep, Note, Plan
-from migrate.repository import Repository, read_repository, state_keys, variables_files
-from migrate.separate_pattern import (
+from migrate import gitops, history, publish, suite
+from migrate.app_ci import app_ci_to_subdir, safe_splice
+from migrate.contract import (
     ANSWERS_FILE,
     POINTER_FILE,
     RECORD_DIR,
     RECORD_FILE,
-    TRIGGER_WORKFLOW,
-    WORKFLOW,
-    Renders,
-    app_ci_to_subdir,
-    render_patterns,
-    retarget,
-    safe_splice,
-    variant_answers,
+    is_trigger_workflow,
+    is_workflow_file,
+    variables_files,
 )
-from migrate.split_check import check_clean, check_history, check_routing, check_state_keys, check_tree
-from migrate.split_check import check_yaml, refuse_broken_routing
-from migrate.split_check import FIX, expected_tree, object_format
-from migrate.errors import VerificationFailed
+from migrate.errors import Refused, VerificationFailed
+from migrate.migration_record import read_record
+from migrate.patterns import variant_answers
+from migrate.plan import Applied, Change, FileDelete, FileMove, FileWrite, HistoryStep, Note, Plan
+from migrate.repository import Repository, read_repository, state_keys
+from migrate.routing import check_routing, refuse_broken_routing
+from migrate.verify import (
+    FIX,
+    check_clean,
+    check_history,
+    check_state_keys,
+    check_tree,
+    check_yaml,
+    expected_tree,
+    object_format,
+)
+
+# Each variant's rendered project: {path: bytes}.
+Renders = dict[str, dict[str, bytes]]
 
 COMMAND = "separate-to-mono"
 # Top-level names of an app repository that belong to the whole monorepo, not to app/.
@@ -63,6 +70,8 @@ class Settings:
 
 @dataclass(frozen=True)
 class Merge:
+    """The plan of the monorepo and the two commits that build it."""
+
     settings: Settings
     app_repo: Repository
     infra_repo: Repository
@@ -70,6 +79,13 @@ class Merge:
     moves: tuple[Change, ...]  # the first commit, on the app's history
     merge: tuple[Change, ...]  # the merge commit that brings the infra history
     rewritten: frozenset[str]  # infra files whose bytes the plan changes on purpose
+
+    @property
+    def plans(self) -> tuple[Plan, ...]:
+        return (self.plan,)
+
+    def details(self) -> dict[str, Any]:
+        return {"app_repo": str(self.app_repo.root), "infra_repo": str(self.infra_repo.root)}
 
 
 def _check_roles(a: Repository, i: Repository) -> None:
@@ -105,13 +121,7 @@ def _check_roles(a: Repository, i: Repository) -> None:
 
 
 def _record(i: Repository) -> dict[str, Any]:
-    if RECORD_FILE not in i.tree:
-        return {}
-    try:
-        data = json.loads(i.read(RECORD_FILE))
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
+    return read_record(i.read(RECORD_FILE) if RECORD_FILE in i.tree else None)
 
 
 def _restore(repo: Repository, path: str, rewrites: dict[str, Any]) -> bytes | None:
@@ -134,23 +144,16 @@ def _destination_of(top: str, record: dict[str, Any]) -> str:
     return f"app/{top}"
 
 
-def _renders(a: Repository, i: Repository) -> dict[str, Renders] | None:
+def _renders(a: Repository, i: Repository) -> Renders | None:
+    """The three variants rendered by the suite at the two repositories' (same) version."""
     if not (a.answers and i.answers):
         return None
     mono = variant_answers(i.answers, "monorepo", repo_name=a.answers.get("repo_name"),
                            **({"runtime": a.answers["runtime"]} if "runtime" in a.answers else {}))
-    renders = render_patterns(a.answers, {
-        "monorepo": mono,
-        "separate-app": dict(a.answers),
-        "separate-infra": dict(i.answers),
-    })
-    if renders is None:
-        raise Refused(
-            f"the template suite ({a.answers.get('_src_path')} at {a.answers.get('_commit')}) "
-            "cannot be rendered, so the Copier answers cannot be carried over",
-            "make the suite reachable at _src_path in .copier-answers.yml, or remove "
-            ".copier-answers.yml from both repositories in a commit to merge without Copier")
-    return renders
+    with suite.open_suite(a.answers, a.read(ANSWERS_FILE)) as the_suite:
+        return {"monorepo": the_suite.render(mono),
+                "separate-app": the_suite.render(a.answers),
+                "separate-infra": the_suite.render(i.answers)}
 
 
 def plan(settings: Settings) -> Merge:
@@ -162,7 +165,7 @@ def plan(settings: Settings) -> Merge:
     publish.check_destination(dest, not_inside=[app_root, infra_root])
     a, i = read_repository(app_root), read_repository(infra_root)
     _check_roles(a, i)
-    if any(TRIGGER_WORKFLOW.match(p) for p in i.tree):
+    if any(is_trigger_workflow(p) for p in i.tree):
         # The monorepo must route each variables file to exactly one trigger workflow (checked
         # in verify_merge); an infra repository already routed otherwise is refused now, and so
         # is an app repository with a workflow GitHub would refuse (it joins the monorepo's).
@@ -202,11 +205,11 @@ def plan(settings: Settings) -> Merge:
         if restored is not None:
             rewritten.add(p)
             data = restored
-        elif renders is not None and TRIGGER_WORKFLOW.match(p):
-            old_r = renders["separate-infra"].files.get(p)
-            new_r = renders["monorepo"].files.get(p)
+        elif renders is not None and is_trigger_workflow(p):
+            old_r = renders["separate-infra"].get(p)
+            new_r = renders["monorepo"].get(p)
             if old_r is not None and new_r is not None:
-                new = retarget(data, old_r, new_r) or data
+                new = suite.replay_edits(data, old_r, new_r) or data
                 if new != data:
                     rewritten.add(p)
                 data = new
@@ -222,17 +225,17 @@ def plan(settings: Settings) -> Merge:
             continue
         if src_path == ANSWERS_FILE:
             if renders is not None:
-                merge.append(FileWrite(ANSWERS_FILE, current, renders["monorepo"].files[ANSWERS_FILE]))
+                merge.append(FileWrite(ANSWERS_FILE, current, renders["monorepo"][ANSWERS_FILE]))
             continue
         result = current
         if renders is not None:
-            old_r = renders["separate-app"].files.get(src_path)
-            new_r = renders["monorepo"].files.get(dst)
+            old_r = renders["separate-app"].get(src_path)
+            new_r = renders["monorepo"].get(dst)
             if old_r is not None and new_r is not None and old_r != new_r:
-                result = retarget(current, old_r, new_r) or current
+                result = suite.replay_edits(current, old_r, new_r) or current
         if APP_CI.match(dst) and result == current:
             result = safe_splice(app_ci_to_subdir, current, dst)
-        elif WORKFLOW.match(dst) and result == current:
+        elif is_workflow_file(dst) and result == current:
             notes.append(Note(f"{dst} is kept as it was: check its path filters for the monorepo"))
         if result != current:
             merge.append(FileWrite(dst, current, result, a.tree[src_path][0] == "100755"))
@@ -269,7 +272,7 @@ def plan(settings: Settings) -> Merge:
     return Merge(settings, a, i, the_plan, tuple(moves), tuple(merge), frozenset(rewritten))
 
 
-def verify_merge(m: Merge, work: Path) -> None:
+def verify(m: Merge, work: Path) -> None:
     """Every file of both sources is in DEST exactly once, as planned; state and history kept."""
     a, i = m.app_repo, m.infra_repo
     fmt = object_format(a.root)
@@ -285,13 +288,13 @@ def verify_merge(m: Merge, work: Path) -> None:
     check_state_keys(keys, work)
     check_history(i.root, i.head, work, keys)
     check_clean(work)
-    if any(TRIGGER_WORKFLOW.match(p) for p in actual):
+    if any(is_trigger_workflow(p) for p in actual):
         # Both sources' workflows now share one .github/workflows: a push of a variables file
         # must still run exactly one trigger workflow (not one from each repository).
-        check_routing(work, keys, a.branch, "the monorepo")
+        check_routing(work, keys, a.branch, "the monorepo", rev="HEAD")
 
 
-def apply(m: Merge) -> publish.Published:
+def apply(m: Merge) -> Applied:
     """Build the monorepo beside DEST, verify it, then rename it into place."""
     a, i, dest = m.app_repo, m.infra_repo, m.plan.repo
     for repo in (a, i):
@@ -304,22 +307,28 @@ def apply(m: Merge) -> publish.Published:
         if gitops.head_sha(work) != a.head:
             raise Refused(f"{a.root} changed while the command ran", "run it again")
         publish.kill_point("after-app-clone")
-        publish.write_changes(work, m.moves)
-        publish.commit_all(work, f"repo-migrate {COMMAND}: move the app into app/", ident_from=a.root)
+        moved = publish.commit_changes(work, m.moves, f"repo-migrate {COMMAND}: move the app into app/",
+                                       parents=(a.head,), ident_from=a.root) or a.head
         ref = "refs/repo-migrate/infra"
         gitops.git(work, "-c", "gc.auto=0", "fetch", "-q", "--no-tags", "--no-write-fetch-head",
                    str(i.root), f"+refs/heads/{i.branch}:{ref}")
         if gitops.git(work, "rev-parse", ref).strip() != i.head:
             raise Refused(f"{i.root} changed while the command ran", "run it again")
         publish.kill_point("after-infra-fetch")
-        gitops.git(work, "merge", "-q", "-s", "ours", "--no-commit", "--allow-unrelated-histories",
-                   i.head)
-        publish.write_changes(work, m.merge)
-        commit = publish.commit_all(work, m.plan.commit_message, ident_from=a.root)
+        commit = publish.commit_changes(work, m.merge, m.plan.commit_message,
+                                        parents=(moved, i.head), ident_from=a.root)
         assert commit is not None
+        publish.advance_branch(work, commit)
         gitops.git(work, "update-ref", "-d", ref)
         publish.kill_point("after-merge")
-        verify_merge(m, work)
+        verify(m, work)
         publish.kill_point("before-publish")
         publish.publish_directory(work, dest)
-    return publish.Published(dest, None, commit)
+    published = publish.Published(dest, None, commit)
+    return Applied(m, (published,), f"Done: the monorepo is {dest}.",
+                   (("dest", str(dest)), ("commit", commit)))
+
+
+def run(settings: Settings) -> Applied:
+    """``apply(plan(settings))``."""
+    return apply(plan(settings))

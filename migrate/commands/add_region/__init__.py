@@ -1,47 +1,41 @@
-"""add-region: plan a new region by copying an existing region's files (pure, no git, no disk).
+"""`repo-migrate add-region`: add a region by copying an existing region's files.
 
 The new `infra/<region>-variables.yml` is the source variables file's text with only the
-region-specific values spliced in (every comment and customer value stays); the new trigger
-workflow is filtered to that file; existing triggers stop firing for it; the Copier answers
-record the region so that `copier update` keeps the files.
+region-specific values spliced in (every comment and customer value stays; ``variables``); the
+new trigger workflow is filtered to that file and existing triggers stop firing for it
+(``triggers``); the Copier answers record the region, and the files the suite renders from the
+regions (the READMEs) follow, so that `copier update` keeps the files.
+
+``plan(settings)`` reads the repository at HEAD (``plan_add_region`` is the pure part, from the
+files to the plan); ``apply(planned)`` commits it on a new branch, checked by ``verify``.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from migrate import gitops, regions, suite, yaml_splice
-from migrate.commands.add_region_suite import (
-    file_renderer,
-    is_pinned,
-    project_renderer,
-    sync_template_files,
-)
-from migrate.commands.add_region_triggers import NewRegion, exclude_from_existing, new_trigger
-from migrate.commands.add_region_variables import (
-    Variables,
-    load_yaml,
-    new_variables_text,
-    read_variables,
-)
-from migrate.commands.explain import check_trigger_routing, trigger_routing
+from migrate.commands.add_region.triggers import NewRegion, exclude_from_existing, new_trigger
+from migrate.commands.add_region.variables import Variables, new_variables_text, read_variables
+from migrate.contract import ANSWERS_FILE, SHARED_VARIABLES, load_yaml, read_answers
 from migrate.errors import Refused, VerificationFailed
-from migrate.plan import AnswersChange, FileWrite, Note, Plan, default_branch
-from migrate.publish import Published, apply_to_branch
+from migrate.plan import AnswersChange, Applied, FileWrite, Note, Plan, default_branch
+from migrate.publish import apply_to_branch
+from migrate.routing import check_trigger_routing, trigger_routing
 
 COMMAND = "add-region"
-ANSWERS_FILE = ".copier-answers.yml"
-SHARED_VARIABLES = "infra/variables.yml"
-# Renders one file of the suite for a set of answers (migrate.suite.render_file); None when the
+# Renders one file of the suite for a set of answers (``Suite.render_file``); None when the
 # repository did not come from the suite.
 Renderer = Callable[[Mapping[str, object], str], bytes]
 
 
 @dataclass(frozen=True)
-class AddRegionSettings:
+class Settings:
     """What the user asked for."""
 
     repo: Path
@@ -60,12 +54,34 @@ class CatalogEntry:
     vpc_cidr: ipaddress.IPv4Network
 
 
-def _answers(files: Mapping[str, bytes]) -> dict[str, object] | None:
-    data = files.get(ANSWERS_FILE)
-    if data is None:
-        return None
-    doc = load_yaml(ANSWERS_FILE, data)
-    return doc if isinstance(doc, dict) else None
+@dataclass(frozen=True)
+class RegionPlan:
+    """The plan of add-region and the facts of the new region."""
+
+    plan: Plan
+    region: str
+    cloud_region: str
+    source: str  # the variables file copied
+    state_key: str
+    vpc_cidr: str | None
+    availability_zones: tuple[str, ...]
+    trigger_from: str  # "rendered", or the trigger workflow copied
+    unfiltered_triggers: tuple[str, ...]  # triggers without path filters (they run anyway)
+
+    @property
+    def plans(self) -> tuple[Plan, ...]:
+        return (self.plan,)
+
+    def details(self) -> dict[str, Any]:
+        return {"region": self.region, "cloud_region": self.cloud_region, "source": self.source,
+                "state_key": self.state_key, "vpc_cidr": self.vpc_cidr,
+                "availability_zones": list(self.availability_zones),
+                "trigger_from": self.trigger_from,
+                "unfiltered_triggers": list(self.unfiltered_triggers)}
+
+
+def _answers(files: Mapping[str, bytes]) -> dict[str, Any] | None:
+    return read_answers(files.get(ANSWERS_FILE))
 
 
 def _listed_regions(answers: Mapping[str, object] | None) -> list[str] | None:
@@ -148,9 +164,9 @@ def _network_plan(src: Variables, others: Sequence[Variables], region: str,
     return regions.allocate_vpc(src.vpc, taken, preferred=preferred, reserved=reserved)
 
 
-def plan_add_region(files: Mapping[str, bytes], settings: AddRegionSettings,
+def plan_add_region(files: Mapping[str, bytes], settings: Settings,
                     catalog: Mapping[str, CatalogEntry], *, base: str | None = None,
-                    render: Renderer | None = None) -> Plan:
+                    render: Renderer | None = None) -> RegionPlan:
     """The plan of `add-region`: from the repository's files (HEAD) to the writes it makes."""
     region = regions.validate_region_name(settings.region)
     answers = _answers(files)
@@ -224,15 +240,13 @@ def plan_add_region(files: Mapping[str, bytes], settings: AddRegionSettings,
              f"- {trigger.path}: {how}"]
     lines += [f"- {c.path}: " + (f"regions += {region}" if c.path == ANSWERS_FILE
                                  else f"stops firing for {new_path}") for c in changes[2:]]
-    return Plan(
+    plan = Plan(
         command=COMMAND, repo=settings.repo, branch=branch, changes=tuple(changes),
         answers=tuple(answer_changes), notes=tuple(notes), base=base,
         message=f"repo-migrate add-region {region} ({cloud})\n\n" + "".join(f"{x}\n" for x in lines),
-        extra=(("region", region), ("cloud_region", cloud), ("source", source_path),
-               ("state_key", state_key), ("vpc_cidr", str(vpc) if vpc else None),
-               ("availability_zones", list(zones)), ("trigger_from", made_from),
-               ("unfiltered_triggers", unfiltered)),
     )
+    return RegionPlan(plan, region, cloud, source_path, state_key, str(vpc) if vpc else None,
+                      tuple(zones), made_from, tuple(unfiltered))
 
 
 # --- reading the repository and applying ---------------------------------------------------
@@ -241,7 +255,7 @@ def _relevant(path: str) -> bool:
     return path == ANSWERS_FILE or path.startswith(("infra/", ".github/workflows/"))
 
 
-def plan_in_repo(settings: AddRegionSettings, render: Renderer | None = None) -> Plan:
+def plan(settings: Settings) -> RegionPlan:
     """Read the repository at HEAD and plan add-region (nothing is changed)."""
     regions.validate_region_name(settings.region)  # before touching the repository at all
     gitops.check_repo(settings.repo)
@@ -253,88 +267,106 @@ def plan_in_repo(settings: AddRegionSettings, render: Renderer | None = None) ->
     wanted = {p: sha for p, (mode, sha) in tree.items() if _relevant(p) and mode != "160000"}
     files = dict(zip(wanted, gitops.cat_blobs(repo, list(wanted.values()))))
     # The result is built from HEAD: refuse rather than silently leave out uncommitted edits.
-    dirty = gitops.git(repo, "status", "--porcelain=v1", "--untracked-files=all", "--",
-                       "infra/", ".github/workflows/", ANSWERS_FILE).strip()
+    dirty = gitops.git(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--",
+                       "infra/", ".github/workflows/", ANSWERS_FILE).split("\0")[0]
     if dirty:
-        raise Refused(f"uncommitted changes to the files add-region reads "
-                      f"({dirty.splitlines()[0][3:]} ...)",
+        raise Refused(f"uncommitted changes to the files add-region reads ({dirty[3:]} ...)",
                       "commit or stash them (add-region works from the committed HEAD), then run again")
     catalog = catalog_entries(suite.read_region_catalog())
     answers = _answers(files)
-    project = project_renderer(answers) if answers is not None and render is None else None
-    if project is not None and answers is not None and (
-            is_pinned(answers) or answers.get("pattern") != "multi-region"):
+    with ExitStack() as stack:
+        project = (stack.enter_context(suite.open_suite(answers, files.get(ANSWERS_FILE)))
+                   if answers is not None else None)
         # In a multi-region repository only its own suite version gives the bytes `copier
-        # update` expects; else the source region's trigger is copied (the same bytes when
-        # unedited). Other patterns' templates do not own the file: any version renders it.
-        render = file_renderer(project)
-    plan = plan_add_region(files, replace(settings, repo=repo), catalog, base=base, render=render)
-    if project is not None and answers is not None and plan.answers:
-        new_answers = {**answers, "regions": plan.answers[0].new}
-        synced, notes = sync_template_files(
-            lambda path: files[path] if path in files else gitops.read_file(repo, base, path),
-            answers, new_answers, project, {c.path for c in plan.changes})
-        plan = replace(plan, changes=plan.changes + tuple(synced), notes=plan.notes + tuple(notes),
-                       message=plan.message + "".join(
-                           f"- {c.path}: as the suite renders it with the new region\n" for c in synced))
-    gitops.check_branch_free(repo, plan.branch or "")
-    return plan
+        # update` expects (without _commit the source region's trigger is copied: the same
+        # bytes when unedited). Other patterns' templates do not own the file.
+        render = project.render_file if project is not None and answers is not None and (
+            answers.get("_commit") or answers.get("pattern") != "multi-region") else None
+        planned = plan_add_region(files, replace(settings, repo=repo), catalog, base=base,
+                                  render=render)
+        if project is not None and answers is not None and planned.plan.answers:
+            planned = _sync_readmes(planned, project, answers, files, repo, base)
+    gitops.check_branch_free(repo, planned.plan.branch or "")
+    return planned
 
 
-def verify_result(plan: Plan, before: Mapping[str, bytes]) -> Callable[[Path], None]:
-    """The post-conditions, checked in the scratch clone before anything is published."""
-    extra = dict(plan.extra)
-    new_path = regions.region_file(str(extra["region"]))
-
-    def verify(work: Path) -> None:
-        problems: list[str] = []
-        for change in plan.changes:
-            if isinstance(change, FileWrite) and (work / change.path).read_bytes() != change.new:
-                problems.append(f"{change.path} does not hold the planned bytes")
-        infra = sorted(p.relative_to(work).as_posix() for p in (work / "infra").glob("*.y*ml"))
-        facts = {p: read_variables(p, (work / p).read_bytes()) for p in infra}
-        written = {c.path for c in plan.changes}
-        for path, data in before.items():
-            if path in facts and read_variables(path, data).state_key != facts[path].state_key:
-                problems.append(f"{path}: state_key changed")
-            elif path not in written and (work / path).read_bytes() != data:
-                problems.append(f"{path} changed, though the plan does not write it")
-        new = facts.get(new_path)
-        if new is None or new.state_key != extra["state_key"]:
-            problems.append(f"{new_path}: missing or state_key is not {extra['state_key']}")
-        elif new.vpc is not None:
-            clash = [p for p, f in facts.items() if p != new_path and f.vpc and f.vpc.overlaps(new.vpc)]
-            problems += [f"{new_path}: network overlaps {p}" for p in clash]
-        for change in plan.changes:
-            if change.path.endswith((".yml", ".yaml")):
-                load_yaml(change.path, (work / change.path).read_bytes())
-        # No double dispatch: a change to the new file alone runs its own trigger and only the
-        # triggers that run on every push anyway (no path filter; the plan notes them).
-        routing = sorted(trigger_routing(work, [new_path])[new_path])
-        expected = sorted([regions.trigger_file(str(extra["region"])), *extra["unfiltered_triggers"]])
-        if routing != expected:
-            problems.append(f"a change to {new_path} runs {routing or 'no trigger'}, "
-                            f"not {expected}")
-        elif not extra["unfiltered_triggers"]:
-            # Every variables file, not only the new one, reaches exactly one trigger workflow
-            # (a trigger without path filters runs for all of them: noted in the plan instead).
-            try:
-                check_trigger_routing(work, infra)
-            except VerificationFailed as exc:
-                if not problems:  # e.g. a hand-written second trigger: the user's to fix
-                    raise VerificationFailed(exc.problem, f"nothing was published; {exc.fix}") from None
-                problems.append(exc.problem)
-        if problems:
-            raise VerificationFailed("; ".join(problems), "report this bug; nothing was published")
-
-    return verify
+def _sync_readmes(planned: RegionPlan, project: suite.Suite, answers: dict[str, Any],
+                  files: Mapping[str, bytes], repo: Path, base: str) -> RegionPlan:
+    """The files the suite renders from the regions (the READMEs' tables), edits kept."""
+    plan = planned.plan
+    new_answers = {**answers, "regions": plan.answers[0].new}
+    synced, notes = suite.sync_template_files(
+        lambda path: files[path] if path in files else gitops.read_file(repo, base, path),
+        answers, new_answers, project, {c.path for c in plan.changes}, "for the new region")
+    plan = replace(plan, changes=plan.changes + tuple(synced), notes=plan.notes + tuple(notes),
+                   message=plan.message + "".join(
+                       f"- {c.path}: as the suite renders it with the new region\n" for c in synced))
+    return replace(planned, plan=plan)
 
 
-def apply_plan(plan: Plan) -> Published | None:
-    """Commit *plan* on its new branch (scratch clone, verified, published last)."""
-    before = {c.path: c.old for c in plan.changes if isinstance(c, FileWrite) and c.old}
+def _infra_files(repo: Path, rev: str) -> dict[str, bytes]:
+    return {p: d for p, d in gitops.read_tree(repo, rev, "infra/").items()
+            if p.count("/") == 1 and p.endswith((".yml", ".yaml"))}
+
+
+def verify(planned: RegionPlan, before: Mapping[str, bytes], repo: Path, commit: str) -> None:
+    """The post-conditions, checked on the result commit before anything is published."""
+    plan = planned.plan
+    new_path = regions.region_file(planned.region)
+    problems: list[str] = []
+    for change in plan.changes:
+        if isinstance(change, FileWrite) and gitops.read_file(repo, commit, change.path) != change.new:
+            problems.append(f"{change.path} does not hold the planned bytes")
+    after = _infra_files(repo, commit)
+    facts = {p: read_variables(p, data) for p, data in after.items()}
+    written = {c.path for c in plan.changes}
+    for path, data in before.items():
+        if path in facts and read_variables(path, data).state_key != facts[path].state_key:
+            problems.append(f"{path}: state_key changed")
+        elif path not in written and gitops.read_file(repo, commit, path) != data:
+            problems.append(f"{path} changed, though the plan does not write it")
+    new = facts.get(new_path)
+    if new is None or new.state_key != planned.state_key:
+        problems.append(f"{new_path}: missing or state_key is not {planned.state_key}")
+    elif new.vpc is not None:
+        clash = [p for p, f in facts.items() if p != new_path and f.vpc and f.vpc.overlaps(new.vpc)]
+        problems += [f"{new_path}: network overlaps {p}" for p in clash]
+    for change in plan.changes:
+        if change.path.endswith((".yml", ".yaml")):
+            load_yaml(gitops.read_file(repo, commit, change.path) or b"", change.path)
+    # No double dispatch: a change to the new file alone runs its own trigger and only the
+    # triggers that run on every push anyway (no path filter; the plan notes them).
+    routing = sorted(trigger_routing(repo, [new_path], rev=commit)[new_path])
+    expected = sorted([regions.trigger_file(planned.region), *planned.unfiltered_triggers])
+    if routing != expected:
+        problems.append(f"a change to {new_path} runs {routing or 'no trigger'}, not {expected}")
+    elif not planned.unfiltered_triggers:
+        # Every variables file, not only the new one, reaches exactly one trigger workflow
+        # (a trigger without path filters runs for all of them: noted in the plan instead).
+        try:
+            check_trigger_routing(repo, sorted(after), rev=commit)
+        except VerificationFailed as exc:
+            if not problems:  # e.g. a hand-written second trigger: the user's to fix
+                raise VerificationFailed(exc.problem, f"nothing was published; {exc.fix}") from None
+            problems.append(exc.problem)
+    if problems:
+        raise VerificationFailed("; ".join(problems), "report this bug; nothing was published")
+
+
+def apply(planned: RegionPlan) -> Applied:
+    """Commit the plan on its new branch (scratch repository, verified, published last)."""
+    plan = planned.plan
     repo = Path(plan.repo)
-    for path in gitops.ls_tree(repo, plan.base or "HEAD"):
-        if path.startswith("infra/") and path.count("/") == 1 and path.endswith((".yml", ".yaml")):
-            before[path] = gitops.read_file(repo, plan.base or "HEAD", path) or b""
-    return apply_to_branch(repo, plan, verify=verify_result(plan, before))
+    base = plan.base or "HEAD"
+    before = {c.path: c.old for c in plan.changes if isinstance(c, FileWrite) and c.old}
+    before.update(_infra_files(repo, base))
+    published = apply_to_branch(repo, plan,
+                                verify=lambda work, commit: verify(planned, before, work, commit))
+    if published is None:
+        return Applied(planned)
+    return Applied(planned, (published,), f"Done: branch {published.branch} in {published.repo}.")
+
+
+def run(settings: Settings) -> Applied:
+    """``apply(plan(settings))``."""
+    return apply(plan(settings))

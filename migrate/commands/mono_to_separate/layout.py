@@ -1,13 +1,11 @@
-"""repo-migrate mono-to-separate: split a monorepo into an app repository and an infra repository.
+"""mono-to-separate's layout: the refusals, the facts read once, and the two plans.
 
-``plan(settings)`` reads the monorepo and returns a ``Migration`` holding two plans: the app
-repository (a commit on a new branch of REPO: ``app/`` moved to the root, ``infra/`` and the
-trigger workflows replaced by the ``infra/MOVED.md`` pointer, app CI retargeted) and the infra
-repository (a new repository at DEST: ``infra/`` and the trigger workflows with their history,
-kept by git-filter-repo in a scratch clone, plus a README, Copier answers and the migration
-record). Applying it is ``migrate.commands.mono_to_separate_apply`` (``apply``/``run``). The
-building blocks ``check_start``, ``read_facts``, ``render_parts``, ``app_plan`` and
-``infra_plan`` let ``run`` make the plan's slow parts beside the history rewrite.
+``read_facts(settings)`` runs every refusal check and reads the monorepo; ``render_parts``
+renders what the suite makes (Copier's work); ``app_plan`` is the app repository (a commit on a
+new branch of REPO: ``app/`` moved to the root, ``infra/`` and the trigger workflows replaced by
+the ``infra/MOVED.md`` pointer, app CI retargeted) and ``infra_plan`` the infra repository (a
+new repository at DEST: ``infra/`` and the trigger workflows with their history, plus a README,
+Copier answers and the migration record).
 """
 
 from __future__ import annotations
@@ -17,28 +15,29 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from migrate import gitops, publish
-from migrate.errors import Refused
-from migrate.plan import Change, FileDelete, FileMove, FileWrite, HistoryStep, Note, Plan, default_branch
-from migrate.repository import Repository, read_repository, state_keys, variables_files
-from migrate.separate_pattern import (
+from migrate import gitops, publish, suite
+from migrate.app_ci import app_ci_to_root, mentions_app_dir, safe_splice
+from migrate.contract import (
     ANSWERS_FILE,
     COMMIT_MAP_FILE,
     POINTER_FILE,
     RECORD_FILE,
-    TRIGGER_WORKFLOW,
-    WORKFLOW,
-    Renders,
-    app_ci_to_root,
-    mentions_app_dir,
-    pointer_text,
-    record_json,
-    render_patterns,
-    retarget,
-    safe_splice,
-    variant_answers,
+    RECORD_FORMAT,
+    is_trigger_workflow,
+    is_workflow_file,
+    load_yaml,
+    variables_files,
 )
-from migrate.split_check import blob_id, object_format, refuse_broken_routing
+from migrate.errors import Refused
+from migrate.migration_record import pointer_text, record_json
+from migrate.patterns import variant_answers
+from migrate.plan import Change, FileDelete, FileMove, FileWrite, HistoryStep, Note, Plan, default_branch
+from migrate.repository import Repository, read_repository, state_keys
+from migrate.routing import refuse_broken_routing
+from migrate.verify import blob_id, object_format
+
+# Each variant's rendered project: {path: bytes}.
+Renders = dict[str, dict[str, bytes]]
 
 COMMAND = "mono-to-separate"
 _REPO_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
@@ -53,21 +52,6 @@ class Settings:
     branch: str | None = None
     history: bool = True
     progress: bool = False
-
-
-@dataclass(frozen=True)
-class Migration:
-    """The two plans and what applying them needs."""
-
-    settings: Settings
-    source: Repository
-    app: Plan
-    infra: Plan
-    keep_paths: tuple[str, ...]  # git-filter-repo --path arguments
-
-    @property
-    def plans(self) -> tuple[Plan, Plan]:
-        return (self.app, self.infra)
 
 
 def _refuse_wrong_pattern(src: Repository) -> None:
@@ -118,42 +102,24 @@ def _infra_name(dest: Path, answers: dict[str, Any] | None) -> str:
     return f"{cid}-infra"
 
 
-def _renders(src: Repository, infra_name: str) -> dict[str, Renders] | None:
-    answers = dict(src.answers or {})
-    if not answers:
-        return None
-    renders = render_patterns(answers, {
-        "monorepo": variant_answers(answers, "monorepo"),
-        "separate-app": variant_answers(answers, "separate-app"),
-        "separate-infra": variant_answers(answers, "separate-infra", repo_name=infra_name),
-    })
-    if renders is None:
-        raise Refused(
-            f"the template suite that made {src.root} ({answers.get('_src_path')} at "
-            f"{answers.get('_commit')}) cannot be rendered, so its Copier answers cannot be carried over",
-            "make the suite reachable at _src_path in .copier-answers.yml, or remove "
-            ".copier-answers.yml in a commit to migrate without Copier")
-    return renders
+def _renders(the_suite: suite.Suite, answers: dict[str, Any], infra_name: str) -> Renders:
+    return {
+        "monorepo": the_suite.render(variant_answers(answers, "monorepo")),
+        "separate-app": the_suite.render(variant_answers(answers, "separate-app")),
+        "separate-infra": the_suite.render(
+            variant_answers(answers, "separate-infra", repo_name=infra_name)),
+    }
 
 
-def _infra_readme(src: Repository, infra_name: str, keys: dict[str, str | None],
-                  renders: dict[str, Renders] | None) -> bytes:
-    if renders is not None:
-        return renders["separate-infra"].files["README.md"]
+def _infra_readme(the_suite: suite.Suite, src: Repository, infra_name: str,
+                  keys: dict[str, str | None]) -> bytes:
     # Not from the suite: still render the infra repository's README from the template.
-    from migrate import suite
-
     first = variables_files(src.tree)[0]
     data = {"pattern": "separate", "repo_role": "infra", "customer_id": _customer_id(src) or "customer",
             "repo_name": infra_name}
     if keys.get(first):
         data["state_key"] = keys[first]
-    try:
-        return suite.render_file(data, "README.md")
-    except Exception:  # noqa: BLE001 - the README is a courtesy; never fail the move on it
-        return (f"# {infra_name}\n\nInfrastructure repository (separate pattern): infra/ holds "
-                "the variables files; .github/workflows/trigger-infra*.yml sends changes to the "
-                "provider.\n").encode()
+    return the_suite.render_file(data, "README.md")
 
 
 def _rewrites(src: Repository, changes: list[Change], origin: dict[str, str]) -> dict[str, Any]:
@@ -168,8 +134,6 @@ def _rewrites(src: Repository, changes: list[Change], origin: dict[str, str]) ->
 
 
 def _customer_id(src: Repository) -> str | None:
-    from migrate.repository import load_yaml
-
     first = variables_files(src.tree)[0]
     doc = load_yaml(src.read(first), first)
     cid = doc.get("customer_id") if isinstance(doc, dict) else None
@@ -193,7 +157,7 @@ def check_start(settings: Settings) -> tuple[Repository, Path, str, tuple[str, .
     publish.check_destination(dest, not_inside=[root])
     src = read_repository(root)
     _refuse_wrong_pattern(src)
-    triggers = tuple(sorted(p for p in src.tree if TRIGGER_WORKFLOW.match(p)))
+    triggers = tuple(sorted(p for p in src.tree if is_trigger_workflow(p)))
     _app_moves(src, set(src.files_under("infra/")) | set(triggers))  # refuses name clashes
     if triggers:
         # The infra repository must route each variables file to exactly one trigger workflow
@@ -234,17 +198,23 @@ def read_facts(settings: Settings) -> Facts:
     )
 
 
-def render_parts(f: Facts) -> tuple[dict[str, Renders] | None, bytes]:
-    """The template renders (suite-made repositories) and the infra README: Copier's work."""
-    renders = _renders(f.src, f.infra_name)
-    return renders, _infra_readme(f.src, f.infra_name, f.keys, renders)
+def render_parts(f: Facts) -> tuple[Renders | None, bytes]:
+    """The template renders (suite-made repositories) and the infra README: Copier's work, from
+    the suite at the version that made the repository (one checkout), or the bundled suite."""
+    answers = dict(f.src.answers or {})
+    answers_text = f.src.read(ANSWERS_FILE) if f.src.has(ANSWERS_FILE) else None
+    with suite.open_suite(answers or None, answers_text) as the_suite:
+        if not answers:
+            return None, _infra_readme(the_suite, f.src, f.infra_name, f.keys)
+        renders = _renders(the_suite, answers, f.infra_name)
+    return renders, renders["separate-infra"]["README.md"]
 
 
 def _secret(f: Facts) -> str:
     return (f.src.answers or {}).get("dispatch_token_secret") or _secret_name(f.src, f.triggers)
 
 
-def app_plan(f: Facts, renders: dict[str, Renders] | None) -> Plan:
+def app_plan(f: Facts, renders: Renders | None) -> Plan:
     """The app repository: one commit on a new branch of REPO."""
     src, notes = f.src, []
     if not f.triggers:
@@ -255,19 +225,19 @@ def app_plan(f: Facts, renders: dict[str, Renders] | None) -> Plan:
     changes.append(FileWrite(POINTER_FILE, None, pointer_text(f.infra_name, src.head, f.keys)))
     # Only workflows and files the template renders differently can change: read just those.
     differ = {p for p, old in f.after_move.items() if renders is not None and p != ANSWERS_FILE
-              and renders["monorepo"].files.get(old) != renders["separate-app"].files.get(p)}
-    candidates = sorted(p for p in f.after_move if WORKFLOW.match(p) or p in differ)
+              and renders["monorepo"].get(old) != renders["separate-app"].get(p)}
+    candidates = sorted(p for p in f.after_move if is_workflow_file(p) or p in differ)
     src.prefetch(f.after_move[p] for p in candidates)
     for new_path in candidates:
         old_path = f.after_move[new_path]
         current = src.read(old_path)
         result = current
         if renders is not None and new_path != ANSWERS_FILE:
-            old_r = renders["monorepo"].files.get(old_path)
-            new_r = renders["separate-app"].files.get(new_path)
+            old_r = renders["monorepo"].get(old_path)
+            new_r = renders["separate-app"].get(new_path)
             if old_r is not None and new_r is not None and old_r != new_r:
-                result = retarget(current, old_r, new_r) or current
-        if WORKFLOW.match(new_path) and mentions_app_dir(result.decode("utf-8", "replace")):
+                result = suite.replay_edits(current, old_r, new_r) or current
+        if is_workflow_file(new_path) and mentions_app_dir(result.decode("utf-8", "replace")):
             result = safe_splice(app_ci_to_root, result, new_path)
             if mentions_app_dir(result.decode("utf-8", "replace")):
                 notes.append(Note(f"{new_path} still mentions app/ (outside path filters and "
@@ -277,7 +247,7 @@ def app_plan(f: Facts, renders: dict[str, Renders] | None) -> Plan:
             changes.append(FileWrite(new_path, current, result, executable=exe))
     if renders is not None:
         changes.append(FileWrite(ANSWERS_FILE, src.read(ANSWERS_FILE),
-                                 renders["separate-app"].files[ANSWERS_FILE]))
+                                 renders["separate-app"][ANSWERS_FILE]))
     return Plan(
         COMMAND, src.root, f.branch, tuple(changes), (), (), tuple(notes) + (
             Note(f"review and merge branch {f.branch} (git diff {src.branch}...{f.branch})"),
@@ -290,7 +260,7 @@ def app_plan(f: Facts, renders: dict[str, Renders] | None) -> Plan:
     )
 
 
-def infra_plan(f: Facts, renders: dict[str, Renders] | None, readme: bytes, app: Plan) -> Plan:
+def infra_plan(f: Facts, renders: Renders | None, readme: bytes, app: Plan) -> Plan:
     """The infra repository: a new repository at DEST."""
     src, settings = f.src, f.settings
     changes: list[Change] = []
@@ -301,20 +271,20 @@ def infra_plan(f: Facts, renders: dict[str, Renders] | None, readme: bytes, app:
         current = src.read(t)
         result = current
         if renders is not None:
-            old_r = renders["monorepo"].files.get(t)
-            new_r = renders["separate-infra"].files.get(t)
+            old_r = renders["monorepo"].get(t)
+            new_r = renders["separate-infra"].get(t)
             if old_r is not None and new_r is not None:
-                result = retarget(current, old_r, new_r) or current
+                result = suite.replay_edits(current, old_r, new_r) or current
         if result != current:
             changes = [c for c in changes if c.path != t]
             changes.append(FileWrite(t, None if not settings.history else current, result,
                                      src.tree[t][0] == "100755"))
     changes.append(FileWrite("README.md", None, readme))
     if renders is not None:
-        changes.append(FileWrite(ANSWERS_FILE, None, renders["separate-infra"].files[ANSWERS_FILE]))
+        changes.append(FileWrite(ANSWERS_FILE, None, renders["separate-infra"][ANSWERS_FILE]))
     customer = (src.answers or {}).get("customer_id") or _customer_id(src)
     record = {
-        "format": "repo-migrate/migration@1",
+        "format": RECORD_FORMAT,
         "command": COMMAND,
         "old_repository": {"name": f.repo_name, "path": str(src.root), "branch": src.branch,
                            "commit": src.head},
@@ -371,11 +341,3 @@ def infra_plan(f: Facts, renders: dict[str, Renders] | None, readme: bytes, app:
         message=(f"repo-migrate {COMMAND}: infra repository from {f.repo_name}\n\n"
                  f"Source commit: {src.head}\n"),
     )
-
-
-def plan(settings: Settings) -> Migration:
-    """Read the monorepo and return the plan of both results (pure but for reading)."""
-    f = read_facts(settings)
-    renders, readme = render_parts(f)
-    app = app_plan(f, renders)
-    return Migration(settings, f.src, app, infra_plan(f, renders, readme, app), f.keep)

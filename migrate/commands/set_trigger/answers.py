@@ -16,13 +16,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from migrate import yaml_splice
-from migrate.commands.add_region_suite import is_pinned, merge3, project_renderer, sync_template_files
-from migrate.commands.add_region_triggers import is_trigger
+from migrate.contract import ANSWERS_FILE, is_trigger_workflow
 from migrate.plan import AnswersChange, FileWrite, Note
-from migrate.repository import load_yaml
+from migrate.suite import Suite, replay_edits, sync_template_files
 from migrate.trigger_spec import TriggerSpec
 
-ANSWERS_FILE = ".copier-answers.yml"
 # copier.yml's choices, in its order (the order Copier records a multi-select in).
 SUITE_KINDS = ("path", "branch", "manual", "tag")
 # copier.yml's validator of branch_patterns and tag_pattern.
@@ -35,15 +33,7 @@ class SuiteEdit:
 
     answers: dict[str, object]  # the new answers (all of them)
     changes: tuple[AnswersChange, ...]
-    render: Callable[[Mapping[str, object]], dict[str, bytes]] | None  # None: not pinned
-
-
-def read_answers(data: bytes | None) -> dict[str, object] | None:
-    """The Copier answers at HEAD (None when there is no answers file, or it is not a mapping)."""
-    if data is None:
-        return None
-    doc = load_yaml(data, ANSWERS_FILE, typed=True)
-    return doc if isinstance(doc, dict) else None
+    suite: Suite | None  # the suite at the repository's version; None: splice only
 
 
 def new_answers(answers: Mapping[str, object], spec: TriggerSpec) -> tuple[dict[str, object], str | None]:
@@ -82,14 +72,15 @@ def splice_answers(text: str, old: Mapping[str, object], new: Mapping[str, objec
     return text
 
 
-def plan_suite_edit(files: Mapping[str, bytes], targets: list[str], spec: TriggerSpec,
-                    tree: set[str]) -> tuple[SuiteEdit | None, list[Note]]:
+def plan_suite_edit(answers: Mapping[str, object] | None, targets: list[str], spec: TriggerSpec,
+                    tree: set[str], suite: Callable[[], Suite | None]
+                    ) -> tuple[SuiteEdit | None, list[Note]]:
     """The answers change for *spec* when the targets are exactly the suite's trigger workflows
-    of a generated repository; else None, with a note saying why when it matters."""
-    answers = read_answers(files.get(ANSWERS_FILE))
+    of a generated repository; else None, with a note saying why when it matters. *suite* gives
+    the suite at the repository's version, asked only when the answers change."""
     if answers is None or "trigger_kinds" not in answers:
         return None, []
-    suite_triggers = sorted(p for p in tree if is_trigger(p))
+    suite_triggers = sorted(p for p in tree if is_trigger_workflow(p))
     if sorted(targets) != suite_triggers:
         return None, [Note(f"{ANSWERS_FILE} is not updated: the suite's trigger kinds hold for all "
                            f"of {', '.join(suite_triggers)}; run set-trigger on all of them (no "
@@ -101,19 +92,18 @@ def plan_suite_edit(files: Mapping[str, bytes], targets: list[str], spec: Trigge
     changes = tuple(AnswersChange(k, answers.get(k), new.get(k))
                     for k in ("trigger_kinds", "branch_patterns", "tag_pattern")
                     if answers.get(k) != new.get(k))
-    render = project_renderer(answers) if is_pinned(answers) else None
-    return SuiteEdit(new, changes, render), []
+    return SuiteEdit(new, changes, suite()), []
 
 
 def base_text(edit: SuiteEdit, old_answers: Mapping[str, object], path: str, current: bytes) -> bytes:
     """The workflow to splice `on:` into: *current* moved to what the suite renders for the new
     answers (customer's edits replayed) when that merges cleanly, else *current*."""
-    if edit.render is None:
+    if edit.suite is None:
         return current
-    before, after = edit.render(old_answers).get(path), edit.render(edit.answers).get(path)
+    before, after = edit.suite.render(old_answers).get(path), edit.suite.render(edit.answers).get(path)
     if before is None or after is None:
         return current
-    merged = merge3(current, before, after)
+    merged = replay_edits(current, before, after)
     return current if merged is None else merged
 
 
@@ -122,6 +112,6 @@ def other_files(edit: SuiteEdit, old_answers: Mapping[str, object],
                 ) -> tuple[list[FileWrite], list[Note]]:
     """The other files the suite renders from the triggers (the README), brought to the new
     answers with the customer's edits kept."""
-    if edit.render is None:
+    if edit.suite is None:
         return [], []
-    return sync_template_files(read, old_answers, edit.answers, edit.render, skip)
+    return sync_template_files(read, old_answers, edit.answers, edit.suite, skip)

@@ -1,99 +1,28 @@
-"""What changes between the monorepo and the separate pattern, shared by both migrations.
+"""App CI workflows between the monorepo's ``app/`` and an app repository's root, by splicing.
+
+Path filters and working directories of a workflow move between ``app/`` and the root; every
+comment, quote and byte outside them stays. Files the suite renders are moved by the suite
+itself (``migrate.suite.replay_edits``); these functions serve hand-written workflows.
 
 API
 ---
-- ``TRIGGER_WORKFLOW``: which workflow files are trigger workflows (they follow ``infra/``).
-- ``Renders``/``render_patterns(answers, variants)``: the suite rendered at the version that made
-  the repository (``_src_path`` at ``_commit``), once per pattern variant ("monorepo",
-  "separate-app", "separate-infra"); ``None`` when the repository did not come from the suite
-  or the suite cannot be reached (callers then fall back to splicing and say so in a note).
-- ``retarget(current, old_render, new_render)``: carry a file the template generates from one
-  pattern's text to the other's, keeping the customer's own edits (a three-way merge, as
-  ``copier update`` does: the edits between the old render and the file are replayed onto the
-  new render). Returns None on a conflict.
-- ``app_ci_to_root(text, name)`` / ``app_ci_to_subdir(text, name, workflow)``: the splicing
-  fallback for app CI workflows (path filters and working directories between ``app/`` and the
-  root), keeping every comment.
-- ``pointer_text(...)``: the short ``infra/MOVED.md`` left in the app repository.
-- ``RECORD_FILE``/``COMMIT_MAP_FILE``/``record_json(...)``: the machine-readable record for the
-  provider in the new infra repository (see README "Migration record").
+- ``app_ci_to_root(text, name)``: ``app/**`` filters -> ``**`` (a filter matching everything is
+  dropped), working directory ``app`` dropped and ``app/x`` -> ``x``.
+- ``app_ci_to_subdir(text, name)``: the reverse, adding ``app/**`` filters and working directories.
+- ``mentions_app_dir(text)``: a workflow's keys or values (not comments) still name ``app/``.
+- ``safe_splice(fn, data, name)``: run a text splice on UTF-8 bytes (refused when not UTF-8).
 """
 
 from __future__ import annotations
 
-import json
 import re
-import tempfile
-from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-from migrate import gitops, yaml_splice
+from migrate import yaml_splice
 from migrate.errors import UnsafeYamlEdit
 
-TRIGGER_WORKFLOW = re.compile(r"^\.github/workflows/trigger-infra[^/]*\.ya?ml$")
-WORKFLOW = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$")
-POINTER_FILE = "infra/MOVED.md"
-RECORD_DIR = ".repo-migrate"
-RECORD_FILE = f"{RECORD_DIR}/migration.json"
-COMMIT_MAP_FILE = f"{RECORD_DIR}/commit-map"
-ANSWERS_FILE = ".copier-answers.yml"
 APP_DIRS = ("app",)
-
-
-@dataclass(frozen=True)
-class Renders:
-    """The suite's output for one pattern variant: ``{path: bytes}`` plus the answers used."""
-
-    files: Mapping[str, bytes]
-    answers: Mapping[str, Any]
-
-
-def variant_answers(answers: Mapping[str, Any], variant: str, **overrides: Any) -> dict[str, Any]:
-    """*answers* turned into the answers of *variant* (Copier drops the ones it does not ask)."""
-    out = {k: v for k, v in answers.items() if k != "repo_role"}
-    if variant == "monorepo":
-        out["pattern"] = "monorepo"
-    else:
-        out["pattern"] = "separate"
-        out["repo_role"] = variant.removeprefix("separate-")
-    out.update(overrides)
-    return out
-
-
-def render_patterns(answers: Mapping[str, Any] | None,
-                    variants: Mapping[str, Mapping[str, Any]]) -> dict[str, Renders] | None:
-    """Render the suite version that made the repository once per variant; None if impossible."""
-    if not answers or "_src_path" not in answers:
-        return None
-    from migrate import suite
-
-    src, ref = str(answers["_src_path"]), answers.get("_commit")
-    out: dict[str, Renders] = {}
-    try:
-        with tempfile.TemporaryDirectory(prefix="repo-migrate-render-") as tmp:
-            for variant, data in variants.items():
-                dest = Path(tmp) / variant
-                suite.render_project(data, dest, vcs_ref=None if ref is None else str(ref), src=src)
-                files = {str(p.relative_to(dest).as_posix()): p.read_bytes()
-                         for p in sorted(dest.rglob("*")) if p.is_file() and ".git" not in p.parts}
-                out[variant] = Renders(files, data)
-    except Exception:  # noqa: BLE001 - any failure to render means: fall back to splicing
-        return None
-    return out
-
-
-def retarget(current: bytes, old_render: bytes, new_render: bytes) -> bytes | None:
-    """Replay the customer's edits (``old_render`` -> ``current``) onto ``new_render``."""
-    if current == old_render:
-        return new_render
-    if old_render == new_render:
-        return current
-    return gitops.merge_file(current, old_render, new_render)
-
-
-# ---- app CI workflows: splicing fallback ---------------------------------------------------
 
 _FILTER_KEYS = ("paths", "paths-ignore")
 
@@ -245,29 +174,10 @@ def _drop_entry(text: str, path: tuple[str | int, ...], name: str) -> str:
     return new
 
 
-def safe_splice(fn: Any, data: bytes, name: str) -> bytes:
+def safe_splice(fn: Callable[[str, str], str], data: bytes, name: str) -> bytes:
     """Run a text splice on UTF-8 bytes; refuses a file that is not UTF-8."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UnsafeYamlEdit(f"{name} is not UTF-8 text", f"save {name} as UTF-8") from exc
     return fn(text, name).encode("utf-8")
-
-
-# ---- pointer and record ----------------------------------------------------------------------
-
-def pointer_text(infra_name: str, source_commit: str, state_keys: Mapping[str, str | None]) -> bytes:
-    """The ``infra/MOVED.md`` pointer left in the app repository."""
-    keys = "".join(f"- `{p}`: state_key `{k}` (unchanged)\n" for p, k in state_keys.items())
-    return (
-        "# infra/ has moved\n\n"
-        f"The infrastructure files that were here moved, with their git history, to the\n"
-        f"repository `{infra_name}` (repo-migrate mono-to-separate, from commit\n"
-        f"{source_commit[:12]}). Change them there; pushes to this repository no longer reach\n"
-        "the provider.\n\n" + keys
-    ).encode()
-
-
-def record_json(record: Mapping[str, Any]) -> bytes:
-    """The record file's bytes: stable, sorted JSON."""
-    return (json.dumps(record, indent=2, sort_keys=True) + "\n").encode()

@@ -9,9 +9,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import yaml
-
 from migrate import regions, yaml_splice
+from migrate.contract import load_yaml
 from migrate.errors import Refused
 
 
@@ -29,18 +28,9 @@ class Variables:
     private: tuple[ipaddress.IPv4Network, ...]
 
 
-def load_yaml(path: str, data: bytes) -> object:
-    """Parse one file, refusing (naming it) when it is not YAML."""
-    try:
-        return yaml.safe_load(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise Refused(f"{path} is not valid YAML ({exc})".replace("\n", " "),
-                      f"fix {path}, commit, and run again") from exc
-
-
 def read_variables(path: str, data: bytes) -> Variables:
     """The facts add-region needs from a variables file; refuses a file without them."""
-    doc = load_yaml(path, data)
+    doc = load_yaml(data, path, typed=True)
     if not isinstance(doc, dict):
         raise Refused(f"{path} is not a YAML mapping", f"fix {path}, commit, and run again")
     region = doc.get("region") if isinstance(doc.get("region"), dict) else {}

@@ -13,13 +13,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from migrate import filters, regions, yaml_splice
+from migrate.contract import SCHEMA_FILE, is_trigger_workflow
 from migrate.errors import Refused, UnsafeYamlEdit
 from migrate.plan import FileWrite
 
-WORKFLOWS = ".github/workflows/"
 SHARED_TRIGGER = ".github/workflows/trigger-infra.yml"
 PATH_EVENTS = ("push", "pull_request")
-SCHEMA = "infra/variables.schema.json"
 # One dispatch target of a suite trigger workflow's TARGETS (one JSON object a line).
 _TARGET_LINE = re.compile(r'^(?P<indent>[ \t]*)(?P<obj>\{.*"watch": *\[.*\})(?P<tail>,?)(?P<eol>\r?)$',
                           re.MULTILINE)
@@ -38,12 +37,6 @@ class NewRegion:
     source_cloud_region: str | None
     source_region: str | None  # the source file's region.name
     in_catalog: bool  # the catalog knows the region with this cloud region (templates render it)
-
-
-def is_trigger(path: str) -> bool:
-    """True for .github/workflows/trigger-infra*.yml (the workflows that dispatch)."""
-    name = path[len(WORKFLOWS):] if path.startswith(WORKFLOWS) else ""
-    return "/" not in name and name.startswith("trigger-infra") and name.endswith((".yml", ".yaml"))
 
 
 def decode(path: str, data: bytes) -> str:
@@ -138,7 +131,7 @@ def narrow_watch(text: str, new_var: str) -> str:
         watch, own = target.get("watch"), target.get("vars")
         if not isinstance(watch, list) or not isinstance(own, list) or not any(map(covers, watch)):
             return match[0]
-        target["watch"] = list(dict.fromkeys([*own, SCHEMA, *(w for w in watch if not covers(w))]))
+        target["watch"] = list(dict.fromkeys([*own, SCHEMA_FILE, *(w for w in watch if not covers(w))]))
         # json.dumps' separators are the suite's to_json's: the line reads as rendered.
         return match["indent"] + json.dumps(target) + match["tail"] + match["eol"]
 
@@ -193,7 +186,7 @@ def exclude_from_existing(files: Mapping[str, bytes], new_var: str
     dispatch), and the triggers without a path filter on push, which run on every push anyway."""
     writes: list[FileWrite] = []
     unfiltered: list[str] = []
-    for path in sorted(p for p in files if is_trigger(p)):
+    for path in sorted(p for p in files if is_trigger_workflow(p)):
         old = files[path]
         text = decode(path, old)
         new, events = _exclude(text, path, new_var)

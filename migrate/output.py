@@ -1,4 +1,4 @@
-"""Render plans for people (``--dry-run``) and for automation (``--json``).
+"""Every command's output, for people (text) and for automation (``--json``), in one place.
 
 API
 ---
@@ -11,6 +11,11 @@ API
   two repositories has two) and the top-level ``repo``/``branch``/``changes``/``notes`` are the
   first plan's. ``status`` is one of ``planned``, ``applied``, ``up-to-date``.
 - ``dumps(plans, status)``: ``to_json`` as a stable, indented string.
+- ``command_text(planned, status, applied=None)`` / ``command_json(planned, status, applied=None)``:
+  a command's typed plan (``migrate.plan.CommandPlan``): the plans as above, with the command's
+  own facts (``details()``) in each JSON document and, once applied, ``published`` and the
+  closing line.
+- ``explain_table(result)`` / ``explain_json(result)``: the report of ``repo-migrate explain``.
 """
 
 from __future__ import annotations
@@ -19,9 +24,11 @@ import difflib
 import hashlib
 import json
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
-from migrate.plan import FileDelete, FileMove, FileWrite, Plan
+from migrate.events import MAX_FILES
+from migrate.explanation import Explanation
+from migrate.plan import Applied, CommandPlan, FileDelete, FileMove, FileWrite, Plan
 
 Status = Literal["planned", "applied", "up-to-date"]
 CR_MARK = "\u240d"  # ␍
@@ -149,14 +156,18 @@ def _plan_json(plan: Plan) -> dict[str, object]:
             {"file": a.answers_file, "key": a.key, "old": a.old, "new": a.new} for a in plan.answers
         ],
         "notes": [{"audience": n.audience, "text": n.text} for n in plan.notes],
-        **{k: v for k, v in plan.extra},
     }
 
 
-def to_json(plans: Plan | Sequence[Plan], status: Status) -> dict[str, object]:
-    """A JSON-ready dict of the plan(s) with their *status*."""
+def to_json(plans: Plan | Sequence[Plan], status: Status,
+            details: dict[str, Any] | None = None) -> dict[str, object]:
+    """A JSON-ready dict of the plan(s) with their *status* (and a command's *details* in each)."""
     items = _as_list(plans)
     results = [_plan_json(p) for p in items]
+    for result in results:
+        clash = set(details or {}) & set(result)
+        assert not clash, f"a command's details may not replace the plan's keys: {clash}"
+        result.update(details or {})
     first = results[0]
     return {
         "command": items[0].command,
@@ -173,3 +184,67 @@ def to_json(plans: Plan | Sequence[Plan], status: Status) -> dict[str, object]:
 def dumps(plans: Plan | Sequence[Plan], status: Status) -> str:
     """``to_json`` as indented JSON text with a final newline."""
     return json.dumps(to_json(plans, status), indent=2, default=str) + "\n"
+
+
+def command_text(planned: CommandPlan, status: Status, applied: Applied | None = None) -> str:
+    """A command's plan (and, once applied, its closing line) for people."""
+    text = render_text(planned.plans, status)
+    if applied is not None and applied.changed and applied.done:
+        text += f"\n{applied.done}\n"
+    return text
+
+
+def command_json(planned: CommandPlan, status: Status, applied: Applied | None = None) -> str:
+    """A command's plan (and, once applied, where it was published) as indented JSON."""
+    data = to_json(planned.plans, status, planned.details())
+    if applied is not None and applied.fields:
+        data["published"] = dict(applied.fields)
+    return json.dumps(data, indent=2, default=str) + "\n"
+
+
+# ---- explain ---------------------------------------------------------------------------------
+
+def explain_json(result: Explanation) -> str:
+    """The --json document: {"workflows": [{"file", "runs", "reason", ...}], ...}."""
+    ev = result.event
+    doc = {
+        "event": ev.name,
+        "ref": ev.ref,
+        "commits": result.commits,
+        "commit_count": ev.commit_count if result.commits else None,
+        "changed": list(ev.changed),
+        "counted_files": min(len(ev.changed), MAX_FILES),
+        "workflows": [
+            {"file": w.file, "runs": w.decision.runs, "reason": w.decision.reason,
+             "filter": w.decision.filter, "pattern": w.decision.pattern,
+             "error": w.decision.error, "fix": w.decision.fix}
+            for w in result.workflows
+        ],
+    }
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def explain_table(result: Explanation) -> str:
+    """A readable, aligned table of which workflows run, and why."""
+    ev = result.event
+    n = len(ev.changed)
+    head = f"{ev.name} {ev.ref}"
+    if ev.name != "workflow_dispatch":
+        head += f", {n} changed file{'s' if n != 1 else ''}"
+        if result.commits:
+            head += f" ({result.commits}, {ev.commit_count} commit{'s' if ev.commit_count != 1 else ''})"
+    lines = [head]
+    if not result.workflows:
+        lines.append(f"no workflow files in {result.workflows_dir}")
+        return "\n".join(lines) + "\n"
+    rows = [(w.file, "ERROR" if w.decision.error else ("yes" if w.decision.runs else "no"),
+             w.decision.reason) for w in result.workflows]
+    width = max(len("WORKFLOW"), *(len(r[0]) for r in rows))
+    lines.append(f"{'WORKFLOW':<{width}}  RUNS   REASON")
+    for (f, r, why), w in zip(rows, result.workflows):
+        lines.append(f"{f:<{width}}  {r:<5}  {why}")
+        if w.decision.fix:
+            lines.append(f"{'':<{width}}  {'':<5}  fix: {w.decision.fix}")
+    running = sum(1 for w in result.workflows if w.decision.runs)
+    lines.append(f"{running} of {len(rows)} workflow{'s' if len(rows) != 1 else ''} would run")
+    return "\n".join(lines) + "\n"

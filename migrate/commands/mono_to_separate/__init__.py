@@ -1,0 +1,229 @@
+"""`repo-migrate mono-to-separate`: split a monorepo into an app repository and an infra repository.
+
+``plan(settings)`` reads the monorepo and returns a ``Split`` holding two plans (``layout``): the
+app repository, a commit on a new branch of REPO, and the infra repository, a new repository at
+DEST whose history git-filter-repo keeps in a scratch clone. ``apply(split)`` builds both
+results in scratch copies, checks them together (``verify``: every file of the source is in
+exactly one result, state keys and history kept, routing intact), then publishes DEST (one
+rename) and the branch (``update-ref`` creation only), last. ``run(settings)`` is
+``apply(plan(settings))`` with the slow parts side by side: the history rewrite needs only the
+source and the paths to keep, so it runs while Copier renders the suite's files.
+"""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from migrate import contract, gitops, history, publish
+from migrate.commands.mono_to_separate.layout import (
+    COMMAND,
+    Facts,
+    Settings,
+    app_plan,
+    infra_plan,
+    read_facts,
+    render_parts,
+)
+from migrate.errors import Refused, VerificationFailed
+from migrate.plan import Applied, FileDelete, FileWrite, Plan
+from migrate.repository import Repository
+from migrate.routing import check_no_trigger_runs, check_routing
+from migrate.verify import (
+    FIX,
+    Tree,
+    check_clean,
+    check_history,
+    check_state_keys,
+    check_tree,
+    check_yaml,
+    expected_tree,
+    object_format,
+)
+
+__all__ = ["COMMAND", "Settings", "Split", "apply", "plan", "run", "verify"]
+
+
+@dataclass(frozen=True)
+class Split:
+    """The two plans of mono-to-separate and what applying them needs."""
+
+    settings: Settings
+    source: Repository
+    app: Plan
+    infra: Plan
+    keep_paths: tuple[str, ...]  # git-filter-repo --path arguments
+
+    @property
+    def plans(self) -> tuple[Plan, ...]:
+        return (self.app, self.infra)
+
+    def details(self) -> dict[str, Any]:
+        return {"keep_paths": list(self.keep_paths) if self.settings.history else []}
+
+
+def plan(settings: Settings) -> Split:
+    """Read the monorepo and return the plan of both results (changes nothing)."""
+    f = read_facts(settings)
+    renders, readme = render_parts(f)
+    app = app_plan(f, renders)
+    return Split(settings, f.src, app, infra_plan(f, renders, readme, app), f.keep)
+
+
+def verify(m: Split, app_repo: Path, app_commit: str, infra_work: Path) -> None:
+    """mono-to-separate's post-conditions: the app result (commit *app_commit* in *app_repo*)
+    and the infra repository (*infra_work*) together account for every file of the source."""
+    src = m.source
+    fmt = object_format(src.root)
+    leaving = {p for p in src.tree if p.startswith("infra/") or contract.is_trigger_workflow(p)}
+    infra_base: Tree = {p: v for p, v in src.tree.items() if p in leaving} if m.settings.history else {}
+    app_tree = gitops.ls_tree(app_repo, app_commit)
+    check_tree(app_tree, expected_tree(src.tree, m.app, fmt), "the app branch")
+    deleted = {c.path for c in m.app.changes if isinstance(c, FileDelete)}
+    if deleted != leaving:
+        raise VerificationFailed("the app branch would keep files that move to the infra "
+                                 f"repository: {sorted(leaving ^ deleted)[:10]}", FIX)
+    check_tree(gitops.ls_tree(infra_work, "HEAD"), expected_tree(infra_base, m.infra, fmt),
+               "the infra repository",
+               any_content=[contract.COMMIT_MAP_FILE] if m.settings.history else [])
+    check_yaml(m.plans)
+    keys = {p: contract.state_key_of(src.read(p), p) for p in contract.variables_files(src.tree)}
+    check_state_keys(keys, infra_work)
+    if m.settings.history:
+        check_history(src.root, src.head, infra_work, keys)
+    check_clean(infra_work)
+    if any(contract.is_trigger_workflow(p) for p in src.tree):
+        # The source was routed (refuse_broken_routing): the infra repository must still be.
+        check_routing(infra_work, keys, src.branch, "the infra repository", rev="HEAD")
+    # The app repository has no infra: no change to it (nor to a file at a variables file's
+    # old path) may run a trigger workflow.
+    check_no_trigger_runs(app_repo, set(app_tree) | set(keys), src.branch, "the app branch",
+                          rev=app_commit)
+
+
+def _rewrite_history(src: Repository, keep: tuple[str, ...], staging: Path, progress: bool) -> bytes:
+    """Clone the branch into *staging* and keep only *keep* with its history (filter-repo);
+    returns filter-repo's commit map."""
+    history.clone_for_rewrite(src.root, staging, src.branch or "main")
+    if gitops.head_sha(staging) != src.head:
+        raise Refused(f"{src.root} changed while the command ran", "run it again")
+    publish.kill_point("after-infra-clone")
+    args = [a for p in keep for a in ("--path", p)]
+    history.filter_repo(staging, args, progress=progress, label="keeping infra/ history")
+    publish.kill_point("after-filter-repo")
+    cmap = history.commit_map(staging)
+    data = cmap.read_bytes()
+    shutil.rmtree(cmap.parent)  # the map is committed next; no "already ran" marker left
+    return data
+
+
+def _finish_infra(m: Split, staging: Path, commit_map: bytes | None = None) -> str:
+    """Commit the infra plan's files in *staging*, on the rewritten history (rewritten here when
+    *commit_map* is None) or, without history, in a new repository."""
+    src = m.source
+    changes = list(m.infra.changes)
+    if m.settings.history:
+        if commit_map is None:
+            commit_map = _rewrite_history(src, m.keep_paths, staging, m.settings.progress)
+        changes.append(FileWrite(contract.COMMIT_MAP_FILE, None, commit_map))
+    else:
+        gitops.git(staging, "init", "-q", "-b", src.branch or "main")
+    head = gitops.git(staging, "rev-parse", "-q", "--verify", "HEAD", check=False).strip()
+    commit = publish.commit_changes(staging, changes, m.infra.commit_message,
+                                    parents=(head,) if head else (), ident_from=src.root)
+    assert commit is not None
+    publish.advance_branch(staging, commit)
+    publish.kill_point("after-infra-commit")
+    return commit
+
+
+def _check_unchanged(m: Split) -> None:
+    src = m.source
+    if gitops.head_sha(src.root) != src.head:
+        raise Refused(f"{src.root} changed since the plan was made", "run the command again")
+    assert m.app.branch is not None
+    gitops.check_branch_free(src.root, m.app.branch)
+    publish.check_destination(m.infra.repo, not_inside=[src.root])
+
+
+def _verify_and_publish(m: Split, staging: Path, prepared: publish.Prepared,
+                        infra_commit: str) -> Applied:
+    """Check both results together, then publish DEST (one rename) and the branch, last."""
+    verify(m, prepared.repo, prepared.commit, staging)
+    publish.kill_point("before-publish")
+    publish.publish_directory(staging, m.infra.repo)
+    publish.kill_point("between-publishes")
+    app = publish.publish_branch(m.source.root, m.app, prepared)
+    infra = publish.Published(m.infra.repo, None, infra_commit)
+    return Applied(
+        m, (app, infra),
+        f"Done: the infra repository is {infra.repo}; the app repository is branch {app.branch} "
+        f"in {app.repo}.",
+        (("app_branch", str(app.branch)), ("app_commit", app.commit),
+         ("infra_repo", str(infra.repo)), ("infra_commit", infra.commit)))
+
+
+@contextmanager
+def _app_prepared(m: Split) -> Iterator[publish.Prepared]:
+    with publish.prepare_branch(m.source.root, m.app) as prepared:
+        assert prepared is not None  # the app plan always deletes infra/
+        yield prepared
+
+
+def apply(m: Split) -> Applied:
+    """Build both results in scratch copies, verify them together, then publish both, last."""
+    _check_unchanged(m)
+    with publish.staging_dir(m.infra.repo) as staging:
+        infra_commit = _finish_infra(m, staging)
+        with _app_prepared(m) as prepared:
+            return _verify_and_publish(m, staging, prepared, infra_commit)
+
+
+def _split_from(f: Facts, renders: Any, readme: bytes, app: Plan) -> Split:
+    return Split(f.settings, f.src, app, infra_plan(f, renders, readme, app), f.keep)
+
+
+def run(settings: Settings) -> Applied:
+    """``apply(plan(settings))``, with the slow parts side by side.
+
+    The history rewrite (git-filter-repo, other processes) needs only the source and the paths
+    to keep; Copier's renders are Python work; the app branch's scratch commit needs the renders
+    only for a suite-made repository. Two threads do the renders and the app commit while the
+    main thread rewrites the history in the scratch directory beside DEST, after every refusal
+    check; nothing is published before both results are verified. The main thread names every
+    path absolutely: Copier may chdir as it renders.
+    """
+    if not settings.history:
+        return apply(plan(settings))
+    # Importing Copier is half of its cost: start it while git answers the refusal checks.
+    threading.Thread(target=importlib.import_module, args=("copier",), daemon=True).start()
+    f = read_facts(settings)
+    with ExitStack() as stack:
+        staging = stack.enter_context(publish.staging_dir(f.dest))
+        pool = stack.enter_context(ThreadPoolExecutor(max_workers=2))
+        slow = pool.submit(render_parts, f)
+
+        def app_job() -> tuple[Plan, publish.Prepared]:
+            app = app_plan(f, slow.result()[0] if f.src.answers else None)
+            # The stack is only touched by this thread until the main thread has joined it.
+            return app, stack.enter_context(_app_prepared(Split(settings, f.src, app, app, f.keep)))
+
+        app_future = pool.submit(app_job)
+        try:
+            commit_map = _rewrite_history(f.src, f.keep, staging, settings.progress)
+        finally:
+            wait([slow, app_future])
+        renders, readme = slow.result()
+        app, prepared = app_future.result()
+        m = _split_from(f, renders, readme, app)
+        _check_unchanged(m)
+        infra_commit = _finish_infra(m, staging, commit_map)
+        return _verify_and_publish(m, staging, prepared, infra_commit)
+    raise AssertionError("unreachable")
