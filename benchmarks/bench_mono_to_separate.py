@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gen_monorepo import generate  # noqa: E402
+from gen_monorepo import generate
 
 BIN = Path(sys.executable).parent
 WRAPPER = """

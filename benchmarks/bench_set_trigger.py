@@ -24,7 +24,8 @@ from pathlib import Path
 from ruamel.yaml import YAML
 
 from migrate.commands import set_trigger
-from migrate.triggers import make_spec, set_triggers
+from migrate.trigger_spec import make_spec
+from migrate.triggers import set_triggers
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "workflows"

@@ -19,6 +19,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import yaml
+
 from migrate import yaml_splice
 from migrate.errors import UnsafeYamlEdit
 
@@ -29,7 +31,7 @@ _FILTER_KEYS = ("paths", "paths-ignore")
 
 def _filter_lists(data: Any) -> list[tuple[tuple[str | int, ...], list[str]]]:
     on = data.get("on") if isinstance(data, dict) else None
-    found = []
+    found: list[tuple[tuple[str | int, ...], list[str]]] = []
     if isinstance(on, dict):
         for event, spec in on.items():
             if isinstance(spec, dict):
@@ -164,6 +166,8 @@ def _drop_entry(text: str, path: tuple[str | int, ...], name: str) -> str:
     """Delete the entry at *path* even when its mapping becomes empty (``push:`` then is null)."""
     doc = yaml_splice.YamlDoc(text, name)
     parent = doc.require(path[:-1])
+    if not isinstance(parent, yaml.MappingNode):
+        return text
     found = doc.find_entry(parent, str(path[-1]))
     if found is None:
         return text

@@ -58,7 +58,7 @@ def _events(on: Any) -> dict[str, Any]:
     if isinstance(on, list):
         if not all(isinstance(e, str) for e in on):
             raise Refused("'on' lists something that is not an event name", "list event names only")
-        return {e: None for e in on}
+        return dict.fromkeys(on)
     if isinstance(on, Mapping):
         if not all(isinstance(k, str) for k in on):
             raise Refused("'on' has a key that is not an event name", "quote the event names")
@@ -152,7 +152,7 @@ def _ref_filter(
     name = event.ref.split("/", 2)[2]
     kind = "tag" if is_tag else ("base branch" if ev != "push" else "branch")
     mine = ("tags", "tags-ignore") if is_tag else ("branches", "branches-ignore")
-    other = ("branches", "branches-ignore") if is_tag else ("tags", "tags-ignore")
+    other: tuple[str, ...] = ("branches", "branches-ignore") if is_tag else ("tags", "tags-ignore")
     if ev != "push":
         other = ()  # pull_request filters base branches only; it has no tag filters
     for key in mine:

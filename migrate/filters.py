@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from migrate.errors import InvalidPattern
 
-_CLASS_RANGES = ("az", "AZ", "09")
+_CLASS_RANGES = (("a", "z"), ("A", "Z"), ("0", "9"))
 # '\' escapes only these; before anything else (or at the end) it is a literal backslash, as a
 # file path may hold one (the reading actionlint documents for GitHub's runtime).
 _ESCAPABLE = "[?*+\\!"

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal, Protocol, Union
+from typing import Any, Literal, Protocol
 
 BRANCH_PREFIX = "repo-migrate/"
 
@@ -101,7 +101,7 @@ class FileMove:
         return self.dst
 
 
-Change = Union[FileWrite, FileDelete, FileMove]
+Change = FileWrite | FileDelete | FileMove
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,7 @@ def _apply_to_entries(entries: dict[str, tuple[str, str]], changes: Iterable[Cha
                      if p == change.src or p.startswith(change.src + "/")}
             if not moved:
                 raise RuntimeError(f"plan moves {change.src}, which is not there")
-            for path, value in moved.items():
+            for path in moved:
                 target = change.dst + path[len(change.src):]
                 if target in entries and target not in moved:
                     raise RuntimeError(f"plan moves {path} onto existing {target}")

@@ -14,14 +14,7 @@ from typing import Any
 import yaml
 
 from migrate.errors import UnsafeYamlEdit
-from migrate.trigger_spec import (  # noqa: F401 - re-exported: the spec travels with the edit
-    DEFAULT_ENVIRONMENTS,
-    ENV_DESCRIPTION,
-    FILTER_KEYS,
-    KINDS,
-    TriggerSpec,
-    make_spec,
-)
+from migrate.trigger_spec import FILTER_KEYS, TriggerSpec
 from migrate.yaml_render import render_entry, scalar_style
 from migrate.yaml_splice import Edit, YamlDoc, apply_edits, sequence_edits, verify
 
@@ -264,8 +257,8 @@ def _block_on_edits(doc: YamlDoc, on_key: yaml.Node, on: yaml.MappingNode,
             edits.append(doc.deletion(doc.entry_span(*found)))
             removed.add(name)
         elif want:
-            value = spec.push if name == "push" else {"inputs": {"environment": spec.env_input()}}
-            new.extend(lay.entry(name, value))
+            dispatch: dict[str, Any] = {"inputs": {"environment": spec.env_input()}}
+            new.extend(lay.entry(name, spec.push if name == "push" else dispatch))
     if new:
         staying = [p for p in pairs if p[0].value not in removed] or pairs
         edits.append(doc.insertion(doc.entry_span(*staying[-1])[1], new))

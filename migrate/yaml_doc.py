@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import yaml
 
 from migrate.errors import UnsafeYamlEdit
 
-Path = tuple[Union[str, int], ...]
+Path = tuple[str | int, ...]
 BOM = "\ufeff"
 # YAML treats these as line breaks; our line arithmetic only knows "\n" (and "\r\n").
 _ODD_BREAKS = ("\x85", "\u2028", "\u2029")
@@ -97,7 +97,7 @@ class YamlDoc:
                 while end > self.start(node) and self.text[end - 1] in " \t\r\n":
                     end -= 1
             return end
-        if node.flow_style or not node.value:
+        if not isinstance(node, yaml.CollectionNode) or node.flow_style or not node.value:
             return self.end(node)
         last = node.value[-1]
         return self.content_end(last[1] if isinstance(node, yaml.MappingNode) else last)
@@ -191,8 +191,9 @@ class YamlDoc:
                 unit = local[0] if local[0] is not None else self.layout()[0]
                 return unit, local[1]
         if self._layout is None:
-            unit, seq = self.measure(self.root)
-            self._layout = (unit if unit is not None else 2, seq if seq is not None else 2)
+            found_unit, found_seq = self.measure(self.root)
+            self._layout = (found_unit if found_unit is not None else 2,
+                            found_seq if found_seq is not None else 2)
         return self._layout
 
     def measure(self, node: yaml.Node | None) -> tuple[int | None, int | None]:

@@ -29,7 +29,7 @@ def _plain_ok(value: str, flow: bool) -> bool:
     ):
         return False
     try:
-        return yaml.load(f"- {value}\n", Loader=_Safe) == [value]
+        return bool(yaml.load(f"- {value}\n", Loader=_Safe) == [value])
     except yaml.YAMLError:
         return False
 

@@ -23,7 +23,7 @@ from migrate.errors import Refused, VerificationFailed
 from migrate.plan import FileWrite
 from migrate.routing import check_trigger_routing, trigger_routing
 from tests import checkers
-from tests.helpers import build_file_tree, commit_all, git, make_repo, repo_state
+from tests.helpers import commit_all, git, make_repo, repo_state
 from tests.suite_fixtures import (
     case_answers,
     copier_update_cleanly,

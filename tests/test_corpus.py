@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from migrate.triggers import make_spec, set_triggers
+from migrate.trigger_spec import make_spec
+from migrate.triggers import set_triggers
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "workflows"
 FILES = sorted(CORPUS.glob("*.y*ml")) if CORPUS.is_dir() else []

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from migrate.cli import main
-from migrate.routing import check_trigger_routing, trigger_routing, workflows_run_for
 from migrate.errors import VerificationFailed
+from migrate.routing import check_trigger_routing, trigger_routing, workflows_run_for
 from tests.helpers import build_file_tree, commit_all, git, make_repo, repo_state
 
 TRIGGER = """\

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -99,7 +100,7 @@ def test_hooks_never_run_even_when_repo_config_names_them(repo: Path) -> None:
     (hooks / "pre-commit").write_text("#!/bin/sh\nexit 1\n")
     (hooks / "pre-commit").chmod(0o755)
     git(repo, "config", "core.hooksPath", str(hooks))
-    with pytest.raises(Exception):
+    with pytest.raises(subprocess.CalledProcessError):
         git(repo, "commit", "-q", "--allow-empty", "-m", "plain git runs the hook")
     gitops.git(repo, "commit", "-q", "--allow-empty", "-m", "gitops does not")
     assert git(repo, "log", "-1", "--format=%s").strip() == "gitops does not"

@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 
 from migrate.cli import main
-from migrate.routing import check_trigger_routing, trigger_routing
-from migrate.workflows import read_workflows
 from migrate.events import Event
+from migrate.routing import check_trigger_routing, trigger_routing
 from migrate.suite import render_project, suite_root
+from migrate.workflows import read_workflows
 from tests.helpers import build_file_tree, commit_all, git
 
 WF = ".github/workflows/"

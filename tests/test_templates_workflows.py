@@ -258,7 +258,7 @@ def test_state_key_check_refuses_a_changed_state_key(generated: dict[str, Path],
 class _Recorder(BaseHTTPRequestHandler):
     received: list[dict[str, Any]] = []
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         self.received.append({"path": self.path, "auth": self.headers["Authorization"],
                               "body": json.loads(body)})

@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from migrate.errors import InvalidPattern, Refused, UnsafeYamlEdit
-from migrate.triggers import make_spec, set_triggers
+from migrate.trigger_spec import make_spec
+from migrate.triggers import set_triggers
 
 TAG = make_spec(["tag"], tags=["v*"])
 PATH = make_spec(["path"], paths=["infra/**"])

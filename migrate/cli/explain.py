@@ -10,7 +10,7 @@ import typer
 from migrate.cli import app
 
 
-class _EventName(str, enum.Enum):
+class _EventName(enum.StrEnum):
     push = "push"
     pull_request = "pull_request"
     workflow_dispatch = "workflow_dispatch"

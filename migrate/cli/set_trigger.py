@@ -10,7 +10,7 @@ import typer
 from migrate.cli import app
 
 
-class _Kind(str, enum.Enum):
+class _Kind(enum.StrEnum):
     path = "path"
     branch = "branch"
     tag = "tag"

@@ -30,7 +30,7 @@ from migrate.contract import (
 from migrate.errors import Refused, VerificationFailed
 from migrate.migration_record import read_record
 from migrate.patterns import variant_answers
-from migrate.plan import Applied, Change, FileDelete, FileMove, FileWrite, HistoryStep, Note, Plan
+from migrate.plan import Applied, Change, FileDelete, FileMove, FileWrite, HistoryStep, Note, Plan, Published
 from migrate.repository import Repository, read_repository, state_keys
 from migrate.routing import check_routing, refuse_broken_routing
 from migrate.verify import (
@@ -130,7 +130,7 @@ def _restore(repo: Repository, path: str, rewrites: dict[str, Any]) -> bytes | N
     if not isinstance(entry, dict) or repo.tree.get(path, ("", ""))[1] != entry.get("result_blob"):
         return None
     blob = str(entry.get("source_blob", ""))
-    if not gitops.git(repo.root, "cat-file", "-t", blob, check=False).strip() == "blob":
+    if gitops.git(repo.root, "cat-file", "-t", blob, check=False).strip() != "blob":
         return None
     return gitops.cat_blobs(repo.root, [blob])[0]
 
@@ -279,10 +279,8 @@ def verify(m: Merge, work: Path) -> None:
     actual = gitops.ls_tree(work, "HEAD")
     check_tree(actual, expected_tree(a.tree, m.plan, fmt), "the monorepo")
     for p, (mode, sha) in i.tree.items():
-        if (p.startswith("infra/") or p.startswith(".github/")) and p not in m.rewritten:
-            if actual.get(p) != (mode, sha):
-                raise VerificationFailed(f"{p} of the infra repository is not in the monorepo as is",
-                                         FIX)
+        if p.startswith(("infra/", ".github/")) and p not in m.rewritten and actual.get(p) != (mode, sha):
+            raise VerificationFailed(f"{p} of the infra repository is not in the monorepo as is", FIX)
     check_yaml([m.plan])
     keys = state_keys(i)
     check_state_keys(keys, work)
@@ -324,7 +322,7 @@ def apply(m: Merge) -> Applied:
         verify(m, work)
         publish.kill_point("before-publish")
         publish.publish_directory(work, dest)
-    published = publish.Published(dest, None, commit)
+    published = Published(dest, None, commit)
     return Applied(m, (published,), f"Done: the monorepo is {dest}.",
                    (("dest", str(dest)), ("commit", commit)))
 

@@ -8,6 +8,7 @@ import ipaddress
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from migrate import regions, yaml_splice
 from migrate.contract import load_yaml
@@ -33,8 +34,8 @@ def read_variables(path: str, data: bytes) -> Variables:
     doc = load_yaml(data, path, typed=True)
     if not isinstance(doc, dict):
         raise Refused(f"{path} is not a YAML mapping", f"fix {path}, commit, and run again")
-    region = doc.get("region") if isinstance(doc.get("region"), dict) else {}
-    network = doc.get("network") if isinstance(doc.get("network"), dict) else {}
+    region: dict[str, Any] = doc["region"] if isinstance(doc.get("region"), dict) else {}
+    network: dict[str, Any] = doc["network"] if isinstance(doc.get("network"), dict) else {}
 
     def nets(key: str) -> tuple[ipaddress.IPv4Network, ...]:
         items = network.get(key) or []

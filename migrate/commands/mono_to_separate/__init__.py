@@ -16,7 +16,7 @@ import importlib
 import shutil
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +33,7 @@ from migrate.commands.mono_to_separate.layout import (
     render_parts,
 )
 from migrate.errors import Refused, VerificationFailed
-from migrate.plan import Applied, FileDelete, FileWrite, Plan
+from migrate.plan import Applied, FileDelete, FileWrite, Plan, Published
 from migrate.repository import Repository
 from migrate.routing import check_no_trigger_runs, check_routing
 from migrate.verify import (
@@ -161,7 +161,7 @@ def _verify_and_publish(m: Split, staging: Path, prepared: publish.Prepared,
     publish.publish_directory(staging, m.infra.repo)
     publish.kill_point("between-publishes")
     app = publish.publish_branch(m.source.root, m.app, prepared)
-    infra = publish.Published(m.infra.repo, None, infra_commit)
+    infra = Published(m.infra.repo, None, infra_commit)
     return Applied(
         m, (app, infra),
         f"Done: the infra repository is {infra.repo}; the app repository is branch {app.branch} "
@@ -219,7 +219,8 @@ def run(settings: Settings) -> Applied:
         try:
             commit_map = _rewrite_history(f.src, f.keep, staging, settings.progress)
         finally:
-            wait([slow, app_future])
+            pending: list[Future[Any]] = [slow, app_future]
+            wait(pending)
         renders, readme = slow.result()
         app, prepared = app_future.result()
         m = _split_from(f, renders, readme, app)

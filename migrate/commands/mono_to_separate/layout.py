@@ -11,6 +11,7 @@ Copier answers and the migration record).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,7 +95,7 @@ def _app_moves(src: Repository, leaving: set[str]) -> list[FileMove]:
     return [FileMove(f"app/{t}", t) for t in tops]
 
 
-def _infra_name(dest: Path, answers: dict[str, Any] | None) -> str:
+def _infra_name(dest: Path, answers: Mapping[str, Any] | None) -> str:
     name = dest.name
     if _REPO_NAME.match(name) and name not in (".", ".."):
         return name
@@ -117,8 +118,9 @@ def _infra_readme(the_suite: suite.Suite, src: Repository, infra_name: str,
     first = variables_files(src.tree)[0]
     data = {"pattern": "separate", "repo_role": "infra", "customer_id": _customer_id(src) or "customer",
             "repo_name": infra_name}
-    if keys.get(first):
-        data["state_key"] = keys[first]
+    key = keys.get(first)
+    if key:
+        data["state_key"] = key
     return the_suite.render_file(data, "README.md")
 
 

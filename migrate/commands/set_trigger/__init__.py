@@ -21,16 +21,19 @@ from migrate import contract, gitops, suite
 from migrate.commands.set_trigger.answers import (
     SuiteEdit,
     base_text,
-    new_answers as new_answers,
     other_files,
     plan_suite_edit,
     splice_answers,
+)
+from migrate.commands.set_trigger.answers import (
+    new_answers as new_answers,
 )
 from migrate.errors import Refused, UnsafeYamlEdit, VerificationFailed
 from migrate.plan import AnswersChange, Applied, FileWrite, Note, Plan, default_branch
 from migrate.publish import apply_to_branch
 from migrate.routing import check_no_double_dispatch, check_trigger_routing
-from migrate.triggers import DEFAULT_ENVIRONMENTS, TriggerSpec, make_spec, set_triggers
+from migrate.trigger_spec import DEFAULT_ENVIRONMENTS, TriggerSpec, make_spec
+from migrate.triggers import set_triggers
 
 COMMAND = "set-trigger"
 
