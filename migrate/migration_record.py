@@ -10,6 +10,8 @@ API
 - ``MigrationRecord(command, customer_id, old_name, old_commit, new_name, state_keys)``.
 - ``read_record(data, name=RECORD_FILE) -> MigrationRecord``: Refused when it is not a record of
   format ``contract.RECORD_FORMAT`` or lacks what a proof needs.
+- ``names_match(recorded, registered)``: a recorded name (``name`` or ``owner/name``) names the
+  registered owner/name.
 - ``proof_problem(record, customer_id, old_owner, path, state_key)``: why *record* does not prove
   that *state_key* (at *path*) moved from repository *old_owner*, or None when it does.
 """

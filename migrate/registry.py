@@ -18,6 +18,7 @@ API
   ``deploy_files``), ``Customer(customer_id, tier, onboarding, repositories, path)``,
   ``Owner(customer, repository, file)``.
 - ``is_deployable(pattern, path)``: False for the shared file of a multi-service repository.
+- ``same_repository(a, b)``: two owner/name spellings of one GitHub repository.
 - ``registry_files(root)``: ``{"customers/<name>": bytes}`` of a provider repository directory.
 - ``load_registry(source, schema=None) -> Registry``: *source* is a directory or
   ``{path: bytes}``; Refused naming the file, the path in the document and the fix.

@@ -17,7 +17,8 @@ from migrate.approvals import load_policy
 from migrate.dispatch import DispatchRefused, Target, targets_json, verify_dispatch
 from migrate.dispatch_payload import Problem
 from migrate.registry import Registry, load_registry
-from migrate.registry_edit import RepositoryFacts, register
+from migrate.registry_edit import register
+from migrate.registry_facts import facts_from_files
 from tests.helpers import file_bytes
 from tests.suite_fixtures import INFRA_CASES
 from tests.test_approvals import POLICY
@@ -60,8 +61,9 @@ def provider_registry(generated: dict[str, Path]) -> Registry:
     reg = load_registry({"customers/globex.yml": GLOBEX.encode()})
     for case in INFRA_CASES:
         repo = generated[case]
-        got = register(reg, RepositoryFacts("acme", github_name(repo), PATTERN[case], "main",
-                                            keys_of(repo), tier="standard"))
+        facts, record = facts_from_files(file_bytes(repo), github_name(repo), "main")
+        assert (facts.pattern, dict(facts.state_keys), record) == (PATTERN[case], keys_of(repo), None)
+        got = register(reg, facts)
         reg = load_registry({"customers/globex.yml": GLOBEX.encode(), got.path: got.new.encode()})
     return reg
 
