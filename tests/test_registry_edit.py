@@ -364,3 +364,19 @@ def test_the_record_mono_to_separate_writes_proves_the_move(tmp_path: Path):
         f"acme-org/acme-infra (mono-to-separate, source commit {record.old_commit[:12]})",
         "remove acme-org/acme-platform: none of its variables files is left")
     assert f"      source_commit: {record.old_commit}\n" in got.new
+
+
+def test_a_move_from_the_last_entry_of_a_file_without_final_newline():
+    text = GLOBEX.replace("globex", "acme").replace("tier: enterprise", "tier: standard") + (
+        "  - name: acme-org/acme-platform\n    pattern: monorepo\n    default_branch: main\n"
+        "    variables_files:\n      - path: infra/variables.yml\n"
+        "        state_key: acme/acme-platform\n        # its last line")
+    record = MigrationRecord("mono-to-separate", "acme", "acme-platform", "0" * 40, "acme-infra", ONE_KEY)
+    got = register(load_registry({"customers/acme.yml": text.encode()}),
+                   facts("acme-org/acme-infra", ONE_KEY, "separate"), record)
+    assert got.new == GLOBEX.replace("globex", "acme").replace("tier: enterprise", "tier: standard") + (
+        "  - name: acme-org/acme-infra\n    pattern: separate\n    default_branch: main\n"
+        "    variables_files:\n      - path: infra/variables.yml\n"
+        "        state_key: acme/acme-platform\n        moved_from:\n"
+        "          repository: acme-org/acme-platform\n          command: mono-to-separate\n"
+        "          source_commit: '0000000000000000000000000000000000000000'")
