@@ -28,7 +28,7 @@ from migrate.contract import (
     variables_files,
 )
 from migrate.errors import Refused, VerificationFailed
-from migrate.migration_record import read_record
+from migrate.migration_record import record_fields
 from migrate.patterns import variant_answers
 from migrate.plan import Applied, Change, FileDelete, FileMove, FileWrite, HistoryStep, Note, Plan, Published
 from migrate.repository import Repository, read_repository, state_keys
@@ -121,7 +121,7 @@ def _check_roles(a: Repository, i: Repository) -> None:
 
 
 def _record(i: Repository) -> dict[str, Any]:
-    return read_record(i.read(RECORD_FILE) if RECORD_FILE in i.tree else None)
+    return record_fields(i.read(RECORD_FILE) if RECORD_FILE in i.tree else None)
 
 
 def _restore(repo: Repository, path: str, rewrites: dict[str, Any]) -> bytes | None:
