@@ -20,6 +20,7 @@ from typing import Any
 import hcl2
 import pytest
 
+from migrate.contract import state_address
 from tests.helpers import ROOT
 
 CHECKOV = ROOT / ".tools" / "checkov-3.3.30"
@@ -195,6 +196,7 @@ def reader(tf_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def evaluate(reader: Path, variables_file: Path, environment: str = "staging") -> dict[str, Any]:
     expression = ("jsonencode({is_service = local.is_service, has_services = local.has_services, "
                   "service = local.service, state_key = local.state_key, tier = local.tier, "
+                  "state_address = local.state_address, "
                   "name = local.name, region = local.region, compute = local.compute, "
                   "network = local.network, database = local.database})")
     done = subprocess.run(
@@ -225,6 +227,7 @@ def test_a_monorepo_file_builds_everything_in_its_region(reader: Path, generated
     got = evaluate(reader, generated["monorepo"] / "infra/variables.yml")
     assert got == {
         "is_service": False, "has_services": False, "service": "", "state_key": "acme/acme-platform",
+        "state_address": "acme/acme-platform/staging/terraform.tfstate",
         "tier": "standard", "name": "acme-acme-platform-staging-8abac9e1",
         "region": {"name": "us-east", "cloud_region": "us-east-1",
                    "availability_zones": ["us-east-1a", "us-east-1b", "us-east-1c"]},
@@ -241,6 +244,8 @@ def test_a_region_file_sets_the_provider_region(reader: Path, generated: dict[st
     assert (got["state_key"], got["region"]["cloud_region"], got["network"]["vpc_cidr"]) == (
         "acme/eu-west-1", "eu-west-1", "10.30.0.0/16")
     assert got["name"] == "acme-eu-west-1-production-" + got["name"].rsplit("-", 1)[1]
+    # The module names the state as the workflow's backend key does: one function on both sides.
+    assert got["state_address"] == state_address("acme/eu-west-1", "production")
 
 
 def test_a_service_override_reads_the_shared_file_beside_it(
@@ -256,6 +261,7 @@ def test_a_service_override_reads_the_shared_file_beside_it(
     api = evaluate(reader, infra / "api-vars.yml")
     assert (api["is_service"], api["has_services"], api["service"], api["state_key"]) == (
         True, False, "api", "acme/acme-services/api")
+    assert api["state_address"] == state_address("acme/acme-services/api", "staging")
     assert api["compute"] == {**STANDARD_COMPUTE, "min_instances": 5}
     assert (api["region"], api["network"], api["database"]) == (
         shared["region"], shared["network"], shared["database"])
