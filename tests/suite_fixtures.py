@@ -118,3 +118,13 @@ def generated(suite_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> dic
     """One repository per PATTERN_CASES entry, copied from the suite's git repository."""
     out = tmp_path_factory.mktemp("generated")
     return {case: generate(suite_repo, out / case, case_answers(case)) for case in PATTERN_CASES}
+
+
+# The provider's manager repository (pattern provider), with the suite's default answers.
+PROVIDER_ANSWERS: dict[str, Any] = {"pattern": "provider"}
+
+
+@pytest.fixture(scope="session")
+def provider_repo(suite_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The provider's manager repository, copied once per session from the suite's git repository."""
+    return generate(suite_repo, tmp_path_factory.mktemp("provider") / "infra-manager", PROVIDER_ANSWERS)
