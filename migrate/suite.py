@@ -1,4 +1,4 @@
-"""The template suite as a library: where it is, its region table, and rendering with Copier.
+"""The template suite as a library: where it is, its hidden data, and rendering with Copier.
 
 Migrations render the files a template also creates through these functions, so the CLI never
 keeps a second copy of template text (DESIGN.md, "Two products in one repository").
@@ -34,10 +34,23 @@ def suite_root() -> Path:
     return root
 
 
+def read_suite_data(name: str) -> Any:
+    """The value of copier.yml's hidden data question *name* (its default, never asked)."""
+    config_path = suite_root() / "copier.yml"
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    entry = config.get(name) if isinstance(config, dict) else None
+    if not isinstance(entry, dict) or "default" not in entry:
+        raise Refused(
+            f"the template suite at {config_path.parent} has no '{name}' in copier.yml "
+            "(it is older than this repo-migrate)",
+            f"point {SUITE_ENV} at a suite of this repo-migrate's version",
+        )
+    return entry["default"]
+
+
 def read_region_catalog() -> dict[str, dict[str, Any]]:
     """The region table (short name -> cloud_region, availability_zones, vpc_cidr) from copier.yml."""
-    config = yaml.safe_load((suite_root() / "copier.yml").read_text(encoding="utf-8"))
-    return dict(config["region_catalog"]["default"])
+    return dict(read_suite_data("region_catalog"))
 
 
 def _data(answers: Mapping[str, Any]) -> dict[str, Any]:
