@@ -47,7 +47,7 @@ from migrate.errors import InvalidPattern
 # copier.yml's hidden data question holding the rule (its key "token": one token of a pattern).
 RULE_QUESTION = "github_filter_pattern"
 
-_CLASS_RANGES = ("az", "AZ", "09")
+_CLASS_RANGES = (("a", "z"), ("A", "Z"), ("0", "9"))
 # '\' escapes only these; before anything else (or at the end) it is a literal backslash, as a
 # file path may hold one (the reading actionlint documents for GitHub's runtime).
 _ESCAPABLE = "[?*+\\!"

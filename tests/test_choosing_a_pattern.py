@@ -34,15 +34,23 @@ RECORDED = (*FIVE, "pattern_advice")
 COPIER = str(Path(sys.executable).parent / "copier")
 
 
+_CHOSEN: dict[tuple[Path, str], tuple[dict[str, Any], str]] = {}
+
+
 def choose(suite: Path, dest: Path, answers: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """`copier copy` (Python API, no prompts, no pattern given unless in *answers*) of only the
-    answers file and the README; returns the recorded answers and the README."""
+    answers file and the README; returns the recorded answers and the README. Each set of
+    answers is rendered once per test process (several tables share combinations)."""
     from copier import run_copy
 
-    run_copy(str(suite), str(dest), data={"customer_id": "acme", **answers}, defaults=True,
-             unsafe=True, quiet=True, exclude=["*", "!/.copier-answers.yml", "!/README.md"])
-    recorded = yaml.safe_load((dest / ".copier-answers.yml").read_text(encoding="utf-8"))
-    return recorded, (dest / "README.md").read_text(encoding="utf-8")
+    key = (suite, repr(sorted({**DEFAULTS, **answers}.items())))  # a default given or not: same copy
+    if key not in _CHOSEN:
+        run_copy(str(suite), str(dest), data={"customer_id": "acme", **answers}, defaults=True,
+                 unsafe=True, quiet=True, exclude=["*", "!/.copier-answers.yml", "!/README.md"])
+        recorded = yaml.safe_load((dest / ".copier-answers.yml").read_text(encoding="utf-8"))
+        _CHOSEN[key] = recorded, (dest / "README.md").read_text(encoding="utf-8")
+    recorded, readme = _CHOSEN[key]
+    return dict(recorded), readme
 
 
 def why_section(readme: str) -> str:
