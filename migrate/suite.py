@@ -2,6 +2,14 @@
 
 Migrations render the files a template also creates through these functions, so the CLI never
 keeps a second copy of template text (DESIGN.md, "Two products in one repository").
+
+API
+---
+  - ``suite_root()``: the folder holding copier.yml ($REPO_MIGRATE_SUITE overrides the default).
+  - ``read_suite_data(name)``: a hidden data question's value (e.g. ``github_filter_pattern``,
+    read by `migrate.filters`); ``read_region_catalog()``: the region table.
+  - ``render_project(answers, dest, ...)``, ``render_tree``, ``render_files``, ``render_file``:
+    `copier copy` with the answers, no prompts; a refused answer raises ``Refused``.
 """
 
 from __future__ import annotations
