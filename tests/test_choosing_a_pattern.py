@@ -264,6 +264,11 @@ def test_interactive_copy_offers_the_recommendation_and_the_user_picks_another(
             "overrides, which only multi-service gives.\n"
             "Outweighed: team roles (separate), deploy_frequency daily (monorepo), infra_stability "
             "frequent (monorepo).\n"
+            "The rule, first that applies: 1. compliance multi-region -> multi-region; 2. "
+            "complexity services -> multi-service;\n3. team roles or multiple-teams, or compliance "
+            "strict-audit -> separate; 4. the majority of complexity,\ndeploy_frequency and "
+            "infra_stability (simple, daily, frequent -> monorepo; platform, weekly-monthly, "
+            "stable -> separate).\n"
             "It is the default; pick another if you know better (docs/choosing-a-pattern.md in the "
             "suite).")
         term.expect("   separate\n » multi-service\n")  # the default is the recommendation
