@@ -344,3 +344,25 @@ def test_update_keeps_the_answers_the_advice_and_the_readme_section(tmp_path: Pa
     fresh = generate(suite, tmp_path / "fresh", answers, vcs_ref="v2")
     customer_edit(fresh)
     assert after == file_bytes(fresh)
+
+
+def test_a_migration_carries_the_advice_and_the_readme_says_the_pattern_changed(
+    suite_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from migrate.cli import main
+
+    mono = generate(suite_repo, tmp_path / "acme-platform", {"customer_id": "acme"})
+    git(mono, "init", "-q", "-b", "main")
+    commit_all(mono, "generated")
+    before = yaml.safe_load((mono / ".copier-answers.yml").read_text(encoding="utf-8"))
+    assert before["pattern"] == "monorepo"
+    with pytest.raises(SystemExit) as done:
+        main(["mono-to-separate", str(mono), "--infra-repo", str(tmp_path / "acme-infra")])
+    assert done.value.code in (0, None), capsys.readouterr()
+    infra = tmp_path / "acme-infra"
+    after = yaml.safe_load((infra / ".copier-answers.yml").read_text(encoding="utf-8"))
+    assert (after["pattern"], after["repo_role"]) == ("separate", "infra")
+    assert {k: after[k] for k in RECORDED} == {k: before[k] for k in RECORDED}
+    assert why_section((infra / "README.md").read_text(encoding="utf-8")).splitlines()[2] == (
+        "This repository is **separate** instead (chosen over the recommendation, or moved since)."
+    )
