@@ -2,8 +2,8 @@
 
 Registered from tests/conftest.py (pytest_plugins), so any test module can ask for them.
 `suite_with_history` builds a suite repository whose tags are earlier suite versions read from
-this project's git history (e.g. v1 = the first landed suite, v2 = the working tree), for tests
-that `copier update` repositories made by an older suite.
+this project's git history, for tests that `copier update` repositories made by an older suite;
+the session fixture `suite_v1_v2` is one: v1 = the first landed suite, v2 = the working tree.
 """
 
 from __future__ import annotations
@@ -164,3 +164,11 @@ def generated(suite_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> dic
     """One repository per PATTERN_CASES entry, copied from the suite's git repository."""
     out = tmp_path_factory.mktemp("generated")
     return {case: generate(suite_repo, out / case, case_answers(case)) for case in PATTERN_CASES}
+
+
+@pytest.fixture(scope="session")
+def suite_v1_v2(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The suite's git repository as customers met it: v1 = the first landed suite
+    (FIRST_SUITE_COMMIT), v2 = this working tree."""
+    return suite_with_history(tmp_path_factory.mktemp("history") / "suite",
+                              {"v1": FIRST_SUITE_COMMIT, "v2": None})

@@ -33,13 +33,6 @@ CASES: dict[str, dict[str, Any]] = {
 README_NOTE = "\nOur on-call rota is in the team wiki.\n"
 
 
-@pytest.fixture(scope="session")
-def suite_v1_v2(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The suite as customers saw it: v1 = the first landed suite, v2 = this working tree."""
-    return suite_with_history(tmp_path_factory.mktemp("history") / "suite",
-                              {"v1": FIRST_SUITE_COMMIT, "v2": None})
-
-
 def customer_edit(repo: Path) -> None:
     """What a customer does after generation: a README line and a changed value in a variables
     file (the application's entry point when the repository has none)."""
