@@ -14,15 +14,38 @@ Semantics follow GitHub's "Filter pattern cheat sheet" (Workflow syntax for GitH
 - ``\\`` escapes a special character (``\\+``, ``\\?``, ``\\*``, ``\\[``, ``\\!``, ``\\\\``); before
   any other character, or at the end, it is a literal backslash.
 - A leading ``!`` negates; patterns are checked in order and the last one that matches decides.
+
+Which patterns are valid is decided by one regular expression, copier.yml's hidden
+``github_filter_pattern`` (read through `migrate.suite`): the suite's validators use the same
+text, so `copier copy` and `repo-migrate explain` always agree. This module checks a pattern
+against it before translating, and its own parser only says where and why a refused one fails.
+
+API
+---
+  - ``compile_pattern(text)`` -> ``Pattern`` (``text``, ``negated``, ``regex``, ``matches(name)``);
+    ``validate_pattern(text)``; ``compile_patterns(texts)``: raise ``InvalidPattern(problem, fix)``
+    for a pattern GitHub refuses.
+  - ``is_valid(text)``: the verdict alone (the suite's rule), no message.
+  - ``suite_refusal(text)``: why the suite's branch_patterns/tag_pattern refuse *text*, or None:
+    its own checks (characters it writes into workflows, git's rules for ref names), then GitHub's.
+  - ``validity_regex()``: that rule as a compiled regex, ``\\A(?:!|(?!!))(?:<token>)+\\Z``.
+  - ``deciding_pattern(patterns, name)``, ``is_included(patterns, name)``: last match wins.
+  - ``escape(literal)``: a pattern that matches exactly *literal*.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from migrate import suite
 from migrate.errors import InvalidPattern
+
+# copier.yml's hidden data question holding the rule (its key "token": one token of a pattern).
+RULE_QUESTION = "github_filter_pattern"
 
 _CLASS_RANGES = (("a", "z"), ("A", "Z"), ("0", "9"))
 # '\' escapes only these; before anything else (or at the end) it is a literal backslash, as a
@@ -176,6 +199,50 @@ def _suggest(text: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Rule:
+    valid: re.Pattern[str]
+    suite_refuses: tuple[tuple[re.Pattern[str], str], ...]  # (regex, why) in copier.yml's order
+
+
+@functools.lru_cache(maxsize=8)
+def _rule_for(suite_override: str | None) -> _Rule:
+    # Keyed by $REPO_MIGRATE_SUITE, which decides the copier.yml that suite.suite_root() reads:
+    # each suite's file is read once per process (patterns are checked by the thousand).
+    data = suite.read_suite_data(RULE_QUESTION)
+    return _Rule(
+        valid=re.compile(r"\A(?:!|(?!!))(?:" + data["token"] + r")+\Z"),
+        suite_refuses=tuple((re.compile(c["regex"]), " ".join(c["why"].split()))
+                            for c in data["suite_refuses"]),
+    )
+
+
+def _rule() -> _Rule:
+    return _rule_for(os.environ.get(suite.SUITE_ENV))
+
+
+def validity_regex() -> re.Pattern[str]:
+    """The suite's rule for a valid GitHub filter pattern (copier.yml's github_filter_pattern)."""
+    return _rule().valid
+
+
+def is_valid(text: str) -> bool:
+    """True if GitHub accepts *text* as a filter pattern (the verdict the suite's validators give)."""
+    return _rule().valid.search(text) is not None
+
+
+def suite_refusal(text: str) -> str | None:
+    """Why the suite's branch_patterns and tag_pattern questions refuse *text* (None: accepted).
+
+    The suite's own checks come first (its characters, git's rules for ref names), then GitHub's.
+    """
+    for regex, why in _rule().suite_refuses:
+        found = regex.search(text)
+        if found is not None:
+            return f'"{found.group()}" {why}'
+    return None if is_valid(text) else "GitHub refuses it as a filter pattern"
+
+
 def compile_pattern(text: str) -> Pattern:
     """Compile one filter pattern; raise InvalidPattern(problem, fix) for one GitHub refuses."""
     if not isinstance(text, str):
@@ -183,9 +250,12 @@ def compile_pattern(text: str) -> Pattern:
             f"filter pattern {text!r} is a {type(text).__name__}, not a string",
             "quote the pattern in the workflow file so YAML reads it as a string",
         )
+    valid = is_valid(text)
     try:
-        return _parse(text)
+        pattern = _parse(text)
     except _Refusal as ref:
+        if valid:
+            raise _disagreement(text, ref.why) from None
         suggestion = _suggest(text)
         if suggestion is not None and suggestion != text:
             fix = f"escape literal characters with '\\': write '{suggestion}' (in YAML single quotes)"
@@ -199,6 +269,16 @@ def compile_pattern(text: str) -> Pattern:
             "GitHub refuses a workflow with this pattern",
             fix,
         ) from None
+    if not valid:
+        raise _disagreement(text, "the translator accepts it")
+    return pattern
+
+
+def _disagreement(text: str, detail: str) -> RuntimeError:
+    # The rule decides; the translator only explains. Disagreeing is a bug (tests/test_filter_rule.py
+    # proves they agree), so it is never reported as the user's mistake.
+    return RuntimeError(f"copier.yml's {RULE_QUESTION} and migrate/filters.py disagree on "
+                        f"{text!r}: {detail}")
 
 
 def validate_pattern(p: str) -> None:

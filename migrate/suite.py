@@ -16,7 +16,8 @@ Any other failure while rendering is a bug (exit 1), never a refusal.
 API
 ---
 - ``suite_root()``: the bundled suite's folder (``$REPO_MIGRATE_SUITE`` overrides it).
-- ``read_region_catalog()``: the region table (``region_catalog`` in copier.yml, its only copy).
+- ``read_suite_data(name)``: a hidden data question's value (e.g. ``github_filter_pattern``, read
+  by `migrate.filters`); ``read_region_catalog()``: the region table (``region_catalog``).
 - ``render_project(answers, dest, *, vcs_ref=None, src=None, only=None)``: one ``copier copy``.
 - ``Suite``: ``render(answers, only=None) -> {path: bytes}`` (cached), ``render_file(answers, path)``,
   ``version`` (the commit, or None); made by ``open_suite(answers)`` (a context manager) or
@@ -64,10 +65,23 @@ def suite_root() -> Path:
     return root
 
 
+def read_suite_data(name: str) -> Any:
+    """The value of copier.yml's hidden data question *name* (its default, never asked)."""
+    config_path = suite_root() / "copier.yml"
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    entry = config.get(name) if isinstance(config, dict) else None
+    if not isinstance(entry, dict) or "default" not in entry:
+        raise Refused(
+            f"the template suite at {config_path.parent} has no '{name}' in copier.yml "
+            "(it is older than this repo-migrate)",
+            f"point {SUITE_ENV} at a suite of this repo-migrate's version",
+        )
+    return entry["default"]
+
+
 def read_region_catalog() -> dict[str, dict[str, Any]]:
     """The region table (short name -> cloud_region, availability_zones, vpc_cidr) from copier.yml."""
-    config = yaml.safe_load((suite_root() / "copier.yml").read_text(encoding="utf-8"))
-    return dict(config["region_catalog"]["default"])
+    return dict(read_suite_data("region_catalog"))
 
 
 def _data(answers: Mapping[str, Any]) -> dict[str, Any]:

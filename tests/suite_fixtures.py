@@ -1,15 +1,20 @@
 """Session fixtures for the template suite: a git repository of the suite and generated patterns.
 
 Registered from tests/conftest.py (pytest_plugins), so any test module can ask for them.
+`suite_with_history` builds a suite repository whose tags are earlier suite versions read from
+this project's git history, for tests that `copier update` repositories made by an older suite;
+the session fixture `suite_v1_v2` is one: v1 = the first landed suite, v2 = the working tree.
 """
 
 from __future__ import annotations
 
+import io
 import itertools
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -55,6 +60,47 @@ def make_suite_repo(dest: Path, tag: str = "v1") -> Path:
     git(dest, "add", "-A")
     git(dest, "commit", "-q", "-m", "suite")
     git(dest, "tag", tag)
+    return dest
+
+
+# The first landed suite version (copier.yml + templates/ as customers first got them); every
+# repository it generated must take `copier update` to the current suite cleanly.
+FIRST_SUITE_COMMIT = "d5087f7"
+
+
+def suite_files_at(commit: str, dest: Path, root: Path = ROOT) -> Path:
+    """Write the suite's files (copier.yml, templates/) as they were at *commit* of *root* into *dest*."""
+    found = subprocess.run(["git", "-C", str(root), "cat-file", "-e", f"{commit}^{{commit}}"],
+                           capture_output=True)
+    if found.returncode != 0:
+        pytest.fail(f"commit {commit} of the suite is not in {root}: this test needs the project's "
+                    "history (a full clone; in a shallow one run `git fetch --unshallow`)")
+    archive = subprocess.run(["git", "-C", str(root), "archive", "--format=tar", commit, *SUITE_FILES],
+                             capture_output=True, check=True).stdout
+    dest.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(dest, filter="data")
+    return dest
+
+
+def suite_with_history(dest: Path, tags: Mapping[str, str | None], root: Path = ROOT) -> Path:
+    """A git repository of the suite with one commit per entry of *tags*, in order, each tagged
+    with its key: the suite's files at that commit of *root*, or its working tree for None."""
+    dest.mkdir(parents=True, exist_ok=True)
+    git(dest, "init", "-q", "-b", "main")
+    for tag, commit in tags.items():
+        for name in SUITE_FILES:  # a file the next version dropped must be gone from it
+            if (dest / name).is_dir():
+                shutil.rmtree(dest / name)
+            elif (dest / name).exists():
+                (dest / name).unlink()
+        if commit is None:
+            copy_suite(dest, root)
+        else:
+            suite_files_at(commit, dest, root)
+        git(dest, "add", "-A")
+        git(dest, "commit", "-q", "--allow-empty", "-m", f"suite {tag} ({commit or 'working tree'})")
+        git(dest, "tag", tag)
     return dest
 
 
@@ -128,3 +174,11 @@ PROVIDER_ANSWERS: dict[str, Any] = {"pattern": "provider"}
 def provider_repo(suite_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The provider's manager repository, copied once per session from the suite's git repository."""
     return generate(suite_repo, tmp_path_factory.mktemp("provider") / "infra-manager", PROVIDER_ANSWERS)
+
+
+@pytest.fixture(scope="session")
+def suite_v1_v2(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The suite's git repository as customers met it: v1 = the first landed suite
+    (FIRST_SUITE_COMMIT), v2 = this working tree."""
+    return suite_with_history(tmp_path_factory.mktemp("history") / "suite",
+                              {"v1": FIRST_SUITE_COMMIT, "v2": None})

@@ -350,7 +350,7 @@ BAD_ANSWERS_API = [
     ({"state_key": "Acme/x"}, 'state_key "Acme/x" is not allowed'),
     ({"dispatch_token_secret": "GITHUB_PAT"}, "starts with GITHUB_, which GitHub reserves"),
     ({"repo_name": "a b"}, 'repo_name "a b" is not a GitHub repository name'),
-    ({"tag_pattern": "v 1"}, 'tag_pattern "v 1" is not allowed'),
+    ({"tag_pattern": "v 1"}, 'tag_pattern "v 1": " " is not a character the suite writes into a workflow'),
     ({"trigger_kinds": ["branch"], "branch_patterns": ["main", "${{ x }}"]}, "branch pattern"),
     ({"pattern": "mono"}, "Invalid choice for 'pattern': 'mono' is not in"),
 ]

@@ -11,11 +11,10 @@ the bytes it renders itself and applies cleanly.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from migrate import yaml_splice
+from migrate import filters, yaml_splice
 from migrate.contract import ANSWERS_FILE, is_trigger_workflow
 from migrate.plan import AnswersChange, FileWrite, Note
 from migrate.suite import Suite, replay_edits, sync_template_files
@@ -23,8 +22,6 @@ from migrate.trigger_spec import TriggerSpec
 
 # copier.yml's choices, in its order (the order Copier records a multi-select in).
 SUITE_KINDS = ("path", "branch", "manual", "tag")
-# copier.yml's validator of branch_patterns and tag_pattern.
-_SUITE_GLOB = re.compile(r"^[]A-Za-z0-9_./*+?![-]+$")
 
 
 @dataclass(frozen=True)
@@ -39,7 +36,7 @@ class SuiteEdit:
 def new_answers(answers: Mapping[str, object], spec: TriggerSpec) -> tuple[dict[str, object], str | None]:
     """The answers holding *spec*'s kinds and globs, or (answers, why not) when the suite's
     questions cannot say them."""
-    if any(not _SUITE_GLOB.match(g) or "${{" in g for g in (*spec.branches, *spec.tags)):
+    if any(filters.suite_refusal(g) for g in (*spec.branches, *spec.tags)):
         return dict(answers), "a branch or tag glob uses characters the suite's questions refuse"
     if len(spec.tags) > 1:
         return dict(answers), "the suite's tag_pattern holds one tag pattern, not several"
