@@ -16,6 +16,11 @@ API
   own facts (``details()``) in each JSON document and, once applied, ``published`` and the
   closing line.
 - ``explain_table(result)`` / ``explain_json(result)``: the report of ``repo-migrate explain``.
+- ``route_text(route, changed, ...)`` / ``route_json(route)``: ``repo-migrate route-approval``
+  (the JSON is exactly ``{environment, automatic, changes, reasons}``, as the workflow reads it).
+- ``dispatch_text(event_name, targets, problems)`` / ``dispatch_json(targets, problems)`` /
+  ``dispatch_annotations(problems)``: ``repo-migrate verify-dispatch`` (``{"targets": [...]}``,
+  plus ``"problems"`` when refused; one GitHub ``::error`` line per problem).
 """
 
 from __future__ import annotations
@@ -24,11 +29,16 @@ import difflib
 import hashlib
 import json
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from migrate.events import MAX_FILES
 from migrate.explanation import Explanation
 from migrate.plan import Applied, CommandPlan, FileDelete, FileMove, FileWrite, Plan
+
+if TYPE_CHECKING:  # the provider's modules load jsonschema: only the commands using them pay
+    from migrate.approvals import ChangedResource, Route
+    from migrate.dispatch import Target
+    from migrate.dispatch_payload import Problem
 
 Status = Literal["planned", "applied", "up-to-date"]
 CR_MARK = "\u240d"  # ␍
@@ -247,4 +257,61 @@ def explain_table(result: Explanation) -> str:
             lines.append(f"{'':<{width}}  {'':<5}  fix: {w.decision.fix}")
     running = sum(1 for w in result.workflows if w.decision.runs)
     lines.append(f"{running} of {len(rows)} workflow{'s' if len(rows) != 1 else ''} would run")
+    return "\n".join(lines) + "\n"
+
+
+# ---- route-approval and verify-dispatch ------------------------------------------------------
+
+def route_json(route: Route) -> str:
+    """route-approval's --json document: {"environment", "automatic", "changes", "reasons"}."""
+    return json.dumps(route.as_json(), indent=2) + "\n"
+
+
+def route_text(route: Route, changed: Sequence[ChangedResource], plan_file: str, environment: str,
+               tier: str, limit: int = 20) -> str:
+    """The route of one plan for people: the changed resources, the environment, the reasons."""
+    lines = [f"route-approval: {plan_file}, environment {environment}, tier {tier}"]
+    if route.environment is None:
+        return "\n".join([*lines, "No changed resources: nothing to apply."]) + "\n"
+    lines.append(f"{route.changes} changed resource{'s' if route.changes != 1 else ''}:")
+    lines += [f"  {', '.join(c.actions) + (' (import)' if c.importing else ''):<16} {c.address}"
+              for c in changed[:limit]]
+    if len(changed) > limit:
+        lines.append(f"  ... and {len(changed) - limit} more")
+    gate = "automatic: no reviewer" if route.automatic else "its required reviewers approve"
+    lines.append(f"Approval environment: {route.environment} ({gate})")
+    lines.append("Reasons (the first decides):")
+    lines += [f"  - {reason}" for reason in route.reasons]
+    return "\n".join(lines) + "\n"
+
+
+def dispatch_json(targets: Sequence[Target], problems: Sequence[Problem]) -> str:
+    """verify-dispatch's --json document: the targets, or none and every problem."""
+    from migrate.dispatch import DispatchRefused, targets_json
+
+    doc = DispatchRefused(problems).as_json() if problems else targets_json(targets)
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def dispatch_annotations(problems: Sequence[Problem]) -> str:
+    """One GitHub ``::error`` workflow command per problem (empty when there is none)."""
+    from migrate.dispatch import DispatchRefused
+
+    return "".join(f"{line}\n" for line in DispatchRefused(problems).annotations()) if problems else ""
+
+
+def dispatch_text(event_name: str, targets: Sequence[Target], problems: Sequence[Problem]) -> str:
+    """The verdict for people: each target and its state address, or each problem and its fix."""
+    if problems:
+        n = len(problems)
+        lines = [f"verify-dispatch: {event_name} refused ({n} problem{'s' if n != 1 else ''}); "
+                 "nothing may be planned"]
+        for p in problems:
+            lines += [f"  - {p.problem}", f"    fix: {p.fix}"]
+        return "\n".join(lines) + "\n"
+    n = len(targets)
+    lines = [f"verify-dispatch: {event_name} accepted ({n} target{'s' if n != 1 else ''})"]
+    for t in targets:
+        lines.append(f"  {t.id}: {t.repository}@{t.sha[:12]} {t.variables_file} ({t.ref}) -> "
+                     f"{t.state_address} [{t.environment}, tier {t.tier}, trigger {t.trigger}]")
     return "\n".join(lines) + "\n"

@@ -2,12 +2,14 @@
 
 The schemas are files of the template suite (``templates/provider/...``), shipped into every
 provider repository by the template; the toolkit validates with its own copy, so that what it
-accepts is exactly what its code understands.
+accepts is exactly what its code understands. That copy is package data (``migrate/schemas/``:
+links to the suite's files in a source tree, the files themselves in a wheel), so a toolkit
+installed without the suite (``pip install git+...``, as the provider's workflow does) has it.
 
 API
 ---
 - ``REGISTRY_SCHEMA``, ``APPROVALS_SCHEMA``: the schemas' paths in the suite.
-- ``load_schema(path)``: one schema (a mapping), read from the suite (``migrate.suite.suite_root``).
+- ``load_schema(path)``: one schema (a mapping): the toolkit's copy of the suite's file *path*.
 - ``load_strict_yaml(data, name, *, typed)``: one YAML document; duplicate keys are refused (a
   second ``state_key:`` would silently win otherwise); ``typed`` resolves booleans and integers,
   else every scalar stays a string.
@@ -21,6 +23,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterable, Mapping
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
@@ -28,19 +31,19 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from migrate.errors import Refused
-from migrate.suite import suite_root
 
 REGISTRY_SCHEMA = "templates/provider/customers/registry.schema.json"
 APPROVALS_SCHEMA = "templates/provider/approvals.schema.json"
+_PACKAGED = Path(__file__).resolve().parent / "schemas"
 
 
 @functools.cache
 def _schema_text(path: str) -> str:
-    return (suite_root() / path).read_text(encoding="utf-8")
+    return (_PACKAGED / PurePosixPath(path).name).read_text(encoding="utf-8")
 
 
 def load_schema(path: str) -> dict[str, Any]:
-    """The JSON Schema at *path* in the suite (a fresh copy each call)."""
+    """The toolkit's copy of the suite's JSON Schema *path* (a fresh copy each call)."""
     loaded: dict[str, Any] = json.loads(_schema_text(path))
     return loaded
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 # Session fixtures of the template suite (suite_repo, plain_suite, generated).
-pytest_plugins = ["tests.suite_fixtures"]
+pytest_plugins = ["tests.suite_fixtures", "tests.provider_world"]
 
 HERMETIC_ENV = {
     "GIT_AUTHOR_NAME": "Test Author",

@@ -16,7 +16,10 @@ Examples:
   repo-migrate set-trigger --on tag --tags 'infra-v*' --on manual --dry-run
   repo-migrate add-region eu-west
   repo-migrate mono-to-separate --infra-repo ../acme-infra --dry-run
-  repo-migrate separate-to-mono --app ../acme-app --infra ../acme-infra --dest ../acme-platform"""
+  repo-migrate separate-to-mono --app ../acme-app --infra ../acme-infra --dest ../acme-platform
+  repo-migrate register --registry ../infra-manager ../acme-platform --dry-run
+  repo-migrate route-approval --plan plan.json --environment production --tier standard
+  repo-migrate verify-dispatch --provider-repo . --event event.json --event-name repository_dispatch --json"""
 
 app = typer.Typer(
     name="repo-migrate",
@@ -27,7 +30,10 @@ app = typer.Typer(
         "Every command that changes a repository leaves its result as a commit on a new "
         "branch repo-migrate/<command> and never touches your current branch, index or "
         "working tree. --dry-run prints the plan and changes nothing; --json prints it for "
-        "automation."
+        "automation.\n\n"
+        "At the provider: register adds a customer repository to the registry (customers/), "
+        "verify-dispatch checks a dispatch against it, route-approval picks the GitHub "
+        "environment that gates a Terraform plan."
     ),
     # \b keeps click from re-wrapping the two blocks; plain (not rich) help keeps them aligned.
     epilog=f"\b\n{_EXAMPLES}\n\n\b\n{EXIT_CODE_TABLE}",
@@ -62,8 +68,11 @@ from migrate.cli import (  # noqa: E402 - the commands register on the app defin
 )
 from migrate.cli import explain as explain  # noqa: E402
 from migrate.cli import mono_to_separate as mono_to_separate  # noqa: E402
+from migrate.cli import register as register  # noqa: E402
+from migrate.cli import route_approval as route_approval  # noqa: E402
 from migrate.cli import separate_to_mono as separate_to_mono  # noqa: E402
 from migrate.cli import set_trigger as set_trigger  # noqa: E402
+from migrate.cli import verify_dispatch as verify_dispatch  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:
