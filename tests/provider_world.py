@@ -20,6 +20,7 @@ from migrate.cli import main
 from tests.helpers import git
 
 GITHUB_OWNER = "acme-org"
+PROVIDER_NAME = "provider-platform/infra-manager"  # the suite's default provider_repo
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -69,21 +70,11 @@ def register(capsys: pytest.CaptureFixture[str], provider: Path, customer: Path,
 
 
 @pytest.fixture(scope="session")
-def provider_pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The provider's manager repository as a git repository (copy it before changing it)."""
-    # TEMPORARY until the provider template is on main: the files it ships, by hand.
-    from tests.helpers import ROOT
-    from tests.test_approvals import POLICY
-
-    src = tmp_path_factory.mktemp("provider-src") / "infra-manager"
-    (src / "customers").mkdir(parents=True)
-    shutil.copy(ROOT / "templates/provider/customers/registry.schema.json", src / "customers")
-    shutil.copy(ROOT / "templates/provider/approvals.schema.json", src)
-    (src / "approvals.yml").write_text(POLICY)
-    (src / ".copier-answers.yml").write_text("pattern: provider\nrepo_name: infra-manager\n"
-                                             "dispatch_event_type: customer-infra-changed\n")
-    return git_repo(src, tmp_path_factory.mktemp("provider") / "infra-manager",
-                    "provider-platform/infra-manager")
+def provider_pristine(provider_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The generated provider repository as a git repository with its GitHub origin (read-only:
+    copy it before changing it)."""
+    return git_repo(provider_repo, tmp_path_factory.mktemp("provider") / "infra-manager",
+                    PROVIDER_NAME)
 
 
 @pytest.fixture
