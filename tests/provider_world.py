@@ -57,6 +57,15 @@ def merge_result(repo: Path, branch: str) -> None:
     git(repo, "branch", "-q", "-D", branch)
 
 
+def registered(provider: Path, customer: Path, **settings: Any) -> None:
+    """Register *customer* through the command's core (no CLI) and merge the result."""
+    from migrate.commands import register as core
+
+    applied = core.run(core.Settings(registry=provider, repo=customer, **settings))
+    if applied.published:
+        merge_result(provider, applied.published[0].branch or "")
+
+
 def register(capsys: pytest.CaptureFixture[str], provider: Path, customer: Path,
              *options: str) -> dict[str, Any]:
     """``repo-migrate register --json``, asserted to succeed, then merged: its JSON document."""

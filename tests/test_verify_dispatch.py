@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from migrate.commands import register as register_core
-from tests.provider_world import cli, git_repo, merge_result
+from tests.provider_world import cli, git_repo, registered
 
 SHA = "5f2c1e0d9b8a7f6e5d4c3b2a1f0e9d8c7b6a5f4e"
 ANNOTATION = "::error title=repo-migrate verify-dispatch::"
@@ -23,8 +22,7 @@ def world(provider_pristine: Path, customers: dict[str, Path], tmp_path_factory:
     """The provider repository with every generated infra repository registered (read-only)."""
     provider = git_repo(provider_pristine, tmp_path_factory.mktemp("verify") / "infra-manager")
     for case in ("monorepo", "separate-infra", "multi-service", "multi-region"):
-        applied = register_core.run(register_core.Settings(registry=provider, repo=customers[case]))
-        merge_result(provider, applied.published[0].branch or "")
+        registered(provider, customers[case])
     return provider
 
 
