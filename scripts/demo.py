@@ -1,4 +1,5 @@
-"""The main job end to end: generate each pattern from the suite, then migrate the monorepo."""
+"""The main job end to end: generate each pattern from the suite, migrate the monorepo, then the
+provider's side: register the customers and follow one dispatch to its approval environment."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from pathlib import Path
 
 import yaml
+from demo_provider import follow_one_dispatch, register_all
 
 from migrate.suite import render_project, suite_root
 
@@ -19,6 +21,8 @@ REPOSITORIES: dict[str, dict[str, object]] = {
     "acme-infra": {"pattern": "separate", "repo_role": "infra"},
     "acme-services": {"pattern": "multi-service"},
     "acme-regions": {"pattern": "multi-region", "trigger_kinds": ["path", "manual"]},
+    # The provider's manager repository, which receives every customer's dispatch.
+    "infra-manager": {"pattern": "provider"},
 }
 GIT = ["git", "-c", "core.hooksPath=/dev/null", "-c", "user.name=repo-migrate demo",
        "-c", "user.email=demo@example.com", "-c", "commit.gpgsign=false"]
@@ -88,10 +92,13 @@ def describe(repo: Path) -> str:
     return "\n".join(lines)
 
 
-def repo_migrate(*args: str) -> None:
-    """Run the installed CLI as a user would, echoing the command and its output."""
-    print(f"\n$ repo-migrate {' '.join(args)}", flush=True)
-    subprocess.run([sys.executable, "-m", "migrate", *args], check=True)
+def repo_migrate(*args: str, show: bool = True) -> str:
+    """Run the installed CLI as a user would, echoing the command and its output; its stdout."""
+    done = subprocess.run([sys.executable, "-m", "migrate", *args], check=True, capture_output=True,
+                          text=True)
+    if show:
+        print(f"\n$ repo-migrate {' '.join(args)}\n{done.stdout}{done.stderr}", end="", flush=True)
+    return done.stdout
 
 
 def migrate_monorepo(out: Path, monorepo: Path) -> None:
@@ -131,6 +138,9 @@ def main(out: Path) -> int:
         print(describe(repo))
     print("\ndemo: migrating the monorepo to separate repositories and back")
     migrate_monorepo(out, made["acme-platform"])
+    print("\ndemo: the provider registers the customers' repositories in infra-manager")
+    register_all(out, made["infra-manager"], repo_migrate, git)
+    follow_one_dispatch(out, made["infra-manager"], repo_migrate, git)
     return 0
 
 

@@ -30,6 +30,7 @@ WORKSPACE = {
     "acme-infra": {"pattern": "separate", "repo_role": "infra"},
     "acme-services": {"pattern": "multi-service"},
     "acme-regions": {"pattern": "multi-region", "regions": ["us-east", "eu-west"]},
+    "infra-manager": {"pattern": "provider"},  # the provider's manager repository
 }
 
 
@@ -76,7 +77,8 @@ def test_the_docs_have_examples() -> None:
     where = {w.split("#")[0] for w, _ in examples()}
     assert {"docs/commands/explain.md", "docs/commands/set-trigger.md",
             "docs/commands/add-region.md", "docs/commands/mono-to-separate.md",
-            "docs/commands/separate-to-mono.md"} <= where
+            "docs/commands/separate-to-mono.md", "docs/commands/register.md",
+            "docs/commands/route-approval.md", "docs/commands/verify-dispatch.md"} <= where
 
 
 @pytest.mark.parametrize(("where", "block"), examples(), ids=[w for w, _ in examples()])
