@@ -40,7 +40,6 @@ class Verdict:
 
     targets: tuple[Target, ...]
     problems: tuple[Problem, ...] = ()
-    event_type: str | None = None
 
     def refusal(self) -> DispatchRefused | None:
         """The refusal carrying every problem, or None when the dispatch is accepted."""
@@ -68,18 +67,16 @@ def _read_event(path: Path) -> object:
 
 def plan(settings: Settings) -> Verdict:
     """Check the event against the provider repository's registry and policy (changes nothing)."""
-    event_type = settings.event_type
     try:
         if settings.event_name not in EVENT_NAMES:
             raise Refused(f"event {settings.event_name!r} is not handled",
                           f"pass --event-name with {' or '.join(EVENT_NAMES)} ($GITHUB_EVENT_NAME)")
         event = _read_event(settings.event)
         provider = provider_repo.read_directory(settings.provider_repo)
-        event_type = event_type or provider.event_type
         targets = verify_dispatch(event, settings.event_name, provider.registry(), provider.policy(),
-                                  event_type=event_type)
+                                  event_type=settings.event_type or provider.event_type)
     except DispatchRefused as exc:
-        return Verdict((), exc.problems, event_type)
+        return Verdict((), exc.problems)
     except Refused as exc:
-        return Verdict((), (Problem(exc.problem, exc.fix or "see the problem"),), event_type)
-    return Verdict(tuple(targets), (), event_type)
+        return Verdict((), (Problem(exc.problem, exc.fix or "see the problem"),))
+    return Verdict(tuple(targets))
