@@ -340,3 +340,22 @@ def test_keys_move_with_the_record_of_mono_to_separate_only(provider, customers,
     commit_all(provider, "retire acme-org/acme-infra")
     register(capsys, provider, merged)
     assert (provider / "customers/acme.yml").read_text() == MONOREPO_ONLY
+
+
+def test_what_would_stop_the_repositorys_dispatches_is_noted(provider, customers, capsys, tmp_path):
+    """The customer's answers name another provider, event type or environment than this one's."""
+    repo = git_repo(customers["monorepo"], tmp_path / "acme-platform")
+    answers = repo / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace("dispatch_event_type: customer-infra-changed",
+                                                   "dispatch_event_type: infra-change")
+                       .replace("- production\n", "- production\n- qa\n"))
+    commit_all(repo, "answers that do not match the provider")
+    git(provider, "remote", "set-url", "origin", "https://github.com/platform-team/manager.git")
+    doc = register(capsys, provider, repo)
+    assert [n["text"] for n in doc["notes"] if n["audience"] == "provider"][2:] == [
+        "the repository dispatches event type infra-change, but the provider's workflow listens for "
+        "customer-infra-changed: align dispatch_event_type",
+        "the repository dispatches to provider-platform/infra-manager, not to this provider repository "
+        "(platform-team/manager): align its provider_repo answer",
+        "the repository dispatches environments qa, which approvals.yml does not list (staging, "
+        "production): those dispatches are refused"]
