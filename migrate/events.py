@@ -9,12 +9,22 @@ Rules (GitHub docs, "Workflow syntax": on.push.<branches|tags>, on.<push|pull_re
   does not run a path-filtered workflow.
 - ``paths`` runs when any counted file is included; ``paths-ignore`` skips only when all are
   ignored. Within a list the last matching pattern decides (``!`` negates).
-- An invalid pattern, or a filter next to its ``-ignore`` twin, makes GitHub refuse the whole
-  workflow: it never runs.
+- An invalid pattern, a filter next to its ``-ignore`` twin, or an event name GitHub does not
+  know (``GITHUB_EVENTS``) makes GitHub refuse the whole workflow: it never runs.
+
+API
+---
+- ``Event(name, ref, changed, commit_count)``; ``Decision(runs, reason, filter, pattern, error,
+  fix)``.
+- ``GITHUB_EVENTS``: the event names a workflow may list.
+- ``check_workflow(on)``: the events mapping of a valid ``on``; ``Refused`` as GitHub refuses.
+- ``decide(on, event)``: whether a workflow with this ``on`` runs for *event*, and why.
+- ``check_event(event)``: refuse an event GitHub could not send (a push ref that is not full).
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +36,19 @@ MAX_COMMITS = 1000  # more pushed commits than this: GitHub skips the diff and a
 MAX_FILES = 300  # GitHub's diff for path filters is cut at this many files
 
 _PATH_EVENTS = ("push", "pull_request", "pull_request_target")
+# GitHub's documented events ("Events that trigger workflows", github/docs
+# content/actions/reference/workflows-and-actions/events-that-trigger-workflows.md, 2025):
+# a workflow listing any other name is refused. (`pull_request_comment` is documented only as
+# "use issue_comment".)
+GITHUB_EVENTS = frozenset({
+    "branch_protection_rule", "check_run", "check_suite", "create", "delete", "deployment",
+    "deployment_status", "discussion", "discussion_comment", "fork", "gollum", "image_version",
+    "issue_comment", "issues", "label", "merge_group", "milestone", "page_build", "project",
+    "project_card", "project_column", "public", "pull_request", "pull_request_review",
+    "pull_request_review_comment", "pull_request_target", "push", "registry_package", "release",
+    "repository_dispatch", "schedule", "status", "watch", "workflow_call", "workflow_dispatch",
+    "workflow_run",
+})
 _FILTER_KEYS = ("branches", "branches-ignore", "tags", "tags-ignore", "paths", "paths-ignore")
 
 
@@ -88,9 +111,22 @@ def _patterns(config: Mapping[str, Any], event: str, key: str) -> tuple[Pattern,
         raise InvalidPattern(f"{where}: {exc.problem}", exc.fix) from None
 
 
+def _unknown_event(name: str) -> Refused:
+    close = difflib.get_close_matches(name, sorted(GITHUB_EVENTS), n=1)
+    return Refused(
+        f"'on' lists {name!r}, which is not an event GitHub knows; GitHub refuses the workflow",
+        (f"did you mean {close[0]!r}? " if close else "")
+        + "use the event names of GitHub's \"Events that trigger workflows\" (push, "
+        "pull_request, workflow_dispatch, schedule, ...)",
+    )
+
+
 def check_workflow(on: Any) -> dict[str, Any]:
     """Validate ``on`` as GitHub does before it runs anything; return the events mapping."""
     events = _events(on)
+    for name in events:
+        if name not in GITHUB_EVENTS:
+            raise _unknown_event(name)
     for name, config in events.items():
         if config is None or not isinstance(config, Mapping):
             if name in _PATH_EVENTS and config is not None:
