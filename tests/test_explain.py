@@ -166,10 +166,10 @@ def history(tmp_path: Path) -> Path:
 
 
 def test_commits_two_dot_diff_for_a_push(history: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = cli(capsys, "--repo", str(history), "--commits", "A..B")
+    code, out, err = cli(capsys, "--repo", str(history), "--commits", "A..main")
     assert (code, err) == (0, "")
     assert out == (
-        "push refs/heads/main, 1 changed file (A..B, 1 commit)\n"
+        "push refs/heads/main, 1 changed file (A..main, 1 commit)\n"
         "WORKFLOW                             RUNS   REASON\n"
         ".github/workflows/any.yml            yes    on.push has no branch, tag or path filters\n"
         ".github/workflows/trigger-infra.yml  yes    branch 'main' matched on.push.branches 'main'; "
@@ -197,7 +197,7 @@ def test_commits_reads_workflows_from_the_pushed_commit(
 ) -> None:
     # An uncommitted edit of the working tree does not count: GitHub runs B's workflow files.
     build_file_tree(history, {".github/workflows/trigger-infra.yml": "on: pull_request\njobs: {}\n"})
-    _, out, _ = cli(capsys, "--repo", str(history), "--commits", "A..B", "--json")
+    _, out, _ = cli(capsys, "--repo", str(history), "--commits", "A..main", "--json")
     runs = {w["file"]: w["runs"] for w in json.loads(out)["workflows"]}
     assert runs[".github/workflows/trigger-infra.yml"] is True
     # Without --commits the working tree is what is explained.
@@ -229,11 +229,27 @@ def test_default_ref_follows_the_range(history: Path, capsys: pytest.CaptureFixt
     _, out, _ = cli(capsys, "--repo", str(history), "--event", "pull_request", "--commits",
                     "main..feature", "--json")
     assert json.loads(out)["ref"] == "refs/heads/main"
-    # Tags and shas name no branch: the current branch (a pull request: main).
-    git(history, "checkout", "-q", "feature")
+    # A push of A..B where B names a tag is a tag push (GitHub skips path filters for it): the
+    # trigger workflow, filtered to branch main, does not run, though B is main's tip.
     _, out, _ = cli(capsys, "--repo", str(history), "--commits", "A..B", "--json")
+    doc = json.loads(out)
+    assert doc["ref"] == "refs/tags/B"
+    assert [(w["file"], w["runs"], w["reason"]) for w in doc["workflows"]] == [
+        (".github/workflows/any.yml", True, "on.push has no branch, tag or path filters"),
+        (".github/workflows/trigger-infra.yml", False,
+         "on.push has only branch filters (branches); a tag push does not run it")]
+    _, out, _ = cli(capsys, "--repo", str(history), "--commits", "A..refs/tags/B", "--json")
+    assert json.loads(out)["ref"] == "refs/tags/B"
+    # A sha names no branch or tag: the current branch (a pull request: main).
+    git(history, "checkout", "-q", "feature")
+    sha = git(history, "rev-parse", "B").strip()
+    _, out, _ = cli(capsys, "--repo", str(history), "--commits", f"A..{sha}", "--json")
     assert json.loads(out)["ref"] == "refs/heads/feature"
     _, out, _ = cli(capsys, "--repo", str(history), "--event", "pull_request", "--json")
+    assert json.loads(out)["ref"] == "refs/heads/main"
+    # A pull request's base is a branch: a tag A names none.
+    _, out, _ = cli(capsys, "--repo", str(history), "--event", "pull_request", "--commits",
+                    "A..feature", "--json")
     assert json.loads(out)["ref"] == "refs/heads/main"
 
 
@@ -409,9 +425,10 @@ def test_trigger_routing_and_its_check(tmp_path: Path) -> None:
         check_trigger_routing(repo, files)
     assert info.value.problem == (
         "infra changes no longer reach exactly one trigger workflow per variables file: "
-        "a change to infra/us-east-variables.yml runs 2 trigger workflows "
+        "a push to main changing infra/us-east-variables.yml dispatches it from 2 trigger workflows "
         "(.github/workflows/trigger-infra-eu-west.yml, .github/workflows/trigger-infra-us-east.yml), "
-        "not exactly one; a change to app/main.py runs 0 trigger workflows, not exactly one"
+        "not exactly one; no trigger workflow dispatches app/main.py (no push, tag push or manual "
+        "run sends it)"
     )
     build_file_tree(repo, {".github/workflows/trigger-infra-eu-west.yml": _region_workflow("'c++'")})
     with pytest.raises(VerificationFailed, match=r"trigger-infra-eu-west.yml is invalid: on.push.paths: "

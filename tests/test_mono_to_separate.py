@@ -301,10 +301,11 @@ REFUSALS = {
     "invalid trigger workflow": (_invalid_trigger, "repo-migrate explain"),
 }
 ROUTING_PROBLEMS = {
-    "two triggers for infra/variables.yml": "a change to infra/variables.yml runs 2 trigger workflows "
-    "(.github/workflows/trigger-infra-legacy.yml, .github/workflows/trigger-infra.yml), not exactly one",
-    "no trigger for infra/variables.yml": "a change to infra/variables.yml runs 0 trigger workflows, "
-    "not exactly one",
+    "two triggers for infra/variables.yml": "a push to main changing infra/variables.yml dispatches "
+    "it from 2 trigger workflows (.github/workflows/trigger-infra-legacy.yml, "
+    ".github/workflows/trigger-infra.yml), not exactly one",
+    "no trigger for infra/variables.yml": "no trigger workflow dispatches infra/variables.yml (no "
+    "push, tag push or manual run sends it)",
     "invalid trigger workflow": ".github/workflows/trigger-infra.yml is invalid: ",
 }
 
@@ -444,7 +445,7 @@ def _add_trigger_to_app(plan: Plan) -> Plan:
 @pytest.mark.parametrize(("part", "edit", "problem"), [
     ("infra_plan", _add_trigger_to_infra,
      "the infra repository: infra changes no longer reach exactly one trigger workflow per variables "
-     "file: a change to infra/variables.yml runs 2 trigger workflows"),
+     "file: a push to main changing infra/variables.yml dispatches it from 2 trigger workflows"),
     ("app_plan", _add_trigger_to_app,
      "the app branch would still dispatch infra changes: infra/MOVED.md runs "
      ".github/workflows/trigger-infra.yml"),

@@ -237,9 +237,10 @@ def test_a_trigger_left_in_the_app_repository_fails_the_routing_check(
     assert out.returncode == 4, out.stderr
     assert out.stderr == (
         "repo-migrate: error: the monorepo: infra changes no longer reach exactly one trigger "
-        "workflow per variables file: a change to infra/variables.yml runs 2 trigger workflows "
-        "(.github/workflows/trigger-infra-old.yml, .github/workflows/trigger-infra.yml), not exactly one\n"
-        "  fix: nothing was published; check the trigger workflows' on.push.paths "
-        "(repo-migrate explain --changed <file>)\n")
+        "workflow per variables file: a push to main changing infra/variables.yml dispatches it "
+        "from 2 trigger workflows (.github/workflows/trigger-infra-old.yml, "
+        ".github/workflows/trigger-infra.yml), not exactly one\n"
+        "  fix: nothing was published; check the trigger workflows' triggers (repo-migrate "
+        "explain --ref refs/heads/main --changed infra/variables.yml)\n")
     assert (repo_state(app), repo_state(infra)) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["acme-app", "acme-infra"]

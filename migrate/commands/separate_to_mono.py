@@ -165,12 +165,11 @@ def plan(settings: Settings) -> Merge:
     publish.check_destination(dest, not_inside=[app_root, infra_root])
     a, i = read_repository(app_root), read_repository(infra_root)
     _check_roles(a, i)
-    if any(is_trigger_workflow(p) for p in i.tree):
-        # The monorepo must route each variables file to exactly one trigger workflow (checked
-        # in verify_merge); an infra repository already routed otherwise is refused now, and so
-        # is an app repository with a workflow GitHub would refuse (it joins the monorepo's).
-        refuse_broken_routing(i.root, variables_files(i.tree), i.branch)
-        refuse_broken_routing(a.root, (), a.branch)
+    # The monorepo must route each variables file to exactly one trigger workflow (checked in
+    # verify); an infra repository already routed otherwise is refused now, and so is either
+    # repository with a workflow GitHub would refuse (the app's join the monorepo's).
+    refuse_broken_routing(i.root, variables_files(i.tree), i.branch, rev=i.head)
+    refuse_broken_routing(a.root, (), a.branch, rev=a.head)
     record = _record(i)
     renders = _renders(a, i)
     notes: list[Note] = []

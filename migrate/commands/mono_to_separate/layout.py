@@ -161,11 +161,10 @@ def check_start(settings: Settings) -> tuple[Repository, Path, str, tuple[str, .
     _refuse_wrong_pattern(src)
     triggers = tuple(sorted(p for p in src.tree if is_trigger_workflow(p)))
     _app_moves(src, set(src.files_under("infra/")) | set(triggers))  # refuses name clashes
-    if triggers:
-        # The infra repository must route each variables file to exactly one trigger workflow
-        # (a post-condition); a source already routed otherwise is refused now, not after the work.
-        # The working tree is HEAD here (check_safe_to_start refused any change).
-        refuse_broken_routing(src.root, variables_files(src.tree), src.branch)
+    # The infra repository must route each variables file to exactly one trigger workflow (a
+    # post-condition), and no workflow may be one GitHub refuses: a source already otherwise is
+    # refused now, not after the work.
+    refuse_broken_routing(src.root, variables_files(src.tree), src.branch, rev=src.head)
     return src, dest, branch, ("infra/", *triggers)
 
 
