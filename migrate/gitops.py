@@ -11,6 +11,7 @@ API
 - ``ls_tree(repo, rev)`` -> ``{path: (mode, blob_sha)}`` and ``read_tree(repo, rev, prefix="")``
   -> ``{path: bytes}`` (one ``cat-file --batch`` for all blobs); ``read_file(repo, rev, path)``
   -> ``bytes | None``.
+- ``dirty_paths(repo, *pathspecs)``: the uncommitted or untracked paths, whole (renames: both).
 - Safety checks, each raising ``migrate.errors.Refused(problem, fix)``: ``check_repo``,
   ``check_has_commits``, ``check_no_operation_in_progress``, ``check_not_detached``,
   ``check_clean``, ``check_not_shallow``, ``check_branch_free``; and
@@ -203,12 +204,25 @@ def check_not_detached(repo: Path) -> None:
                       "check out the branch to migrate (git switch <branch>), then run again")
 
 
+def dirty_paths(repo: Path, *pathspecs: str) -> list[str]:
+    """The paths with uncommitted changes or untracked (under *pathspecs*), each whole: a staged
+    rename or copy gives its new and its old path."""
+    out = git(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *pathspecs)
+    entries = iter(out.split("\0"))
+    paths: list[str] = []
+    for entry in entries:
+        if len(entry) > 3:
+            paths.append(entry[3:])
+            if "R" in entry[:2] or "C" in entry[:2]:  # -z: the old path follows, without a status
+                paths.append(next(entries, ""))
+    return [p for p in paths if p]
+
+
 def check_clean(repo: Path) -> None:
     """Refuse uncommitted changes and untracked files (ignored files are fine)."""
-    out = git(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all")
-    entries = [e for e in out.split("\0") if e]
+    entries = dirty_paths(repo)
     if entries:
-        shown = ", ".join(e[3:] for e in entries[:5]) + (" ..." if len(entries) > 5 else "")
+        shown = ", ".join(entries[:5]) + (" ..." if len(entries) > 5 else "")
         raise Refused(f"{repo} has uncommitted or untracked changes ({shown})",
                       "commit them, or stash them (git stash -u), then run again")
 

@@ -183,7 +183,9 @@ def test_monorepo_answers_listing_the_region_do_not_make_it_exist(catalog) -> No
         ({"region": "nordics"}, "not in the suite's region catalog"),
         ({"region": "us-west", "from_region": "ap-south"}, "--from ap-south: there is no"),
         ({"region": "us-west", "cloud_region": "US-WEST-2"}, "is not a cloud region code"),
-        ({"region": "us-west", "cloud_region": "eu-west-1"}, "state_key acme/eu-west-1 is already used"),
+        ({"region": "us-west", "cloud_region": "eu-west-1"},
+         "the region us-west already exists: infra/eu-west-variables.yml deploys region eu-west "
+         "in eu-west-1 (the cloud region of us-west)"),
     ],
 )
 def test_add_region_refuses(settings: dict[str, Any], message: str, catalog) -> None:
@@ -434,7 +436,8 @@ def test_post_conditions_catch_a_changed_state_key_or_an_unplanned_edit(
         verify(plan, before, *scratch("touched", {**good, "infra/eu-west-variables.yml": touched}))
     double = good[".github/workflows/trigger-infra-eu-west.yml"].replace(
         b"infra/eu-west-variables.yml", b"infra/*-variables.yml")
-    with pytest.raises(VerificationFailed, match="runs .*trigger-infra-eu-west.yml"):
+    with pytest.raises(VerificationFailed,
+                       match="dispatches it from 2 trigger workflows .*trigger-infra-eu-west.yml"):
         verify(plan, {}, *scratch("double", {
             **good, ".github/workflows/trigger-infra-eu-west.yml": double}))
 

@@ -22,11 +22,26 @@ from typing import Any
 from migrate import gitops, regions, suite, yaml_splice
 from migrate.commands.add_region.triggers import NewRegion, exclude_from_existing, new_trigger
 from migrate.commands.add_region.variables import Variables, new_variables_text, read_variables
-from migrate.contract import ANSWERS_FILE, SHARED_VARIABLES, load_yaml, read_answers
+from migrate.contract import (
+    ANSWERS_FILE,
+    SHARED_VARIABLES,
+    is_workflow_file,
+    load_yaml,
+    read_answers,
+    variables_files,
+)
 from migrate.errors import Refused, VerificationFailed
 from migrate.plan import AnswersChange, Applied, FileWrite, Note, Plan, default_branch
 from migrate.publish import apply_to_branch
-from migrate.routing import check_trigger_routing, trigger_routing
+from migrate.routing import (
+    MAIN,
+    branch_ref,
+    refuse_broken_result,
+    refuse_broken_routing,
+    routing_problems,
+    senders,
+)
+from migrate.workflows import read_workflows
 
 COMMAND = "add-region"
 # Renders one file of the suite for a set of answers (``Suite.render_file``); None when the
@@ -67,6 +82,7 @@ class RegionPlan:
     availability_zones: tuple[str, ...]
     trigger_from: str  # "rendered", or the trigger workflow copied
     unfiltered_triggers: tuple[str, ...]  # triggers without path filters (they run anyway)
+    ref: str = MAIN  # the branch whose pushes the routing is checked for
 
     @property
     def plans(self) -> tuple[Plan, ...]:
@@ -164,9 +180,23 @@ def _network_plan(src: Variables, others: Sequence[Variables], region: str,
     return regions.allocate_vpc(src.vpc, taken, preferred=preferred, reserved=reserved)
 
 
+def _refuse_region_in_a_file(region: str, cloud: str, files: Sequence[Variables]) -> None:
+    """A variables file that already deploys the region (by its region.name or its cloud region,
+    such as a monorepo's infra/variables.yml) means the region exists."""
+    for other in files:
+        if other.name == region or other.cloud_region == cloud:
+            raise Refused(
+                f"the region {region} already exists: {other.path} deploys "
+                + (f"region {other.name} " if other.name else "")
+                + f"in {other.cloud_region}" + (f" (the cloud region of {region})"
+                                                 if other.name != region else ""),
+                "pick a region that has no variables file yet; to change this one, edit "
+                f"{other.path}")
+
+
 def plan_add_region(files: Mapping[str, bytes], settings: Settings,
                     catalog: Mapping[str, CatalogEntry], *, base: str | None = None,
-                    render: Renderer | None = None) -> RegionPlan:
+                    render: Renderer | None = None, ref: str = MAIN) -> RegionPlan:
     """The plan of `add-region`: from the repository's files (HEAD) to the writes it makes."""
     region = regions.validate_region_name(settings.region)
     answers = _answers(files)
@@ -183,6 +213,7 @@ def plan_add_region(files: Mapping[str, bytes], settings: Settings,
                       f"add them to {source_path} (the provider's contract), commit, run again")
     others = [read_variables(p, d) for p, d in sorted(files.items())
               if p.startswith("infra/") and p.count("/") == 1 and p.endswith((".yml", ".yaml"))]
+    _refuse_region_in_a_file(region, cloud, others)
     entry = catalog.get(region)
     in_catalog = entry is not None and entry.cloud_region == cloud
     zones = ([] if not src.zones
@@ -208,6 +239,11 @@ def plan_add_region(files: Mapping[str, bytes], settings: Settings,
     changes.append(trigger)
     edits, unfiltered = exclude_from_existing(files, new_path)
     changes += edits
+    # Known now, before any work: the result must dispatch each variables file exactly once.
+    refuse_broken_result({p: d for p, d in files.items() if is_workflow_file(p)},
+                         {c.path: c.new for c in changes if is_workflow_file(c.path)},
+                         variables_files([*files, new_path]), ref, f"adding {new_path}",
+                         keep_existing=("invalid", "double", "unreached"))  # the source's: plan()
     notes = [Note(f"{path} has no path filter on push, so it also runs when {new_path} "
                   "changes; to dispatch each region once, give it path filters "
                   "(repo-migrate set-trigger --on path)") for path in unfiltered]
@@ -246,7 +282,7 @@ def plan_add_region(files: Mapping[str, bytes], settings: Settings,
         message=f"repo-migrate add-region {region} ({cloud})\n\n" + "".join(f"{x}\n" for x in lines),
     )
     return RegionPlan(plan, region, cloud, source_path, state_key, str(vpc) if vpc else None,
-                      tuple(zones), made_from, tuple(unfiltered))
+                      tuple(zones), made_from, tuple(unfiltered), ref)
 
 
 # --- reading the repository and applying ---------------------------------------------------
@@ -267,11 +303,15 @@ def plan(settings: Settings) -> RegionPlan:
     wanted = {p: sha for p, (mode, sha) in tree.items() if _relevant(p) and mode != "160000"}
     files = dict(zip(wanted, gitops.cat_blobs(repo, list(wanted.values()))))
     # The result is built from HEAD: refuse rather than silently leave out uncommitted edits.
-    dirty = gitops.git(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--",
-                       "infra/", ".github/workflows/", ANSWERS_FILE).split("\0")[0]
+    dirty = gitops.dirty_paths(repo, "infra/", ".github/workflows/", ANSWERS_FILE)
     if dirty:
-        raise Refused(f"uncommitted changes to the files add-region reads ({dirty[3:]} ...)",
+        raise Refused(f"uncommitted changes to the files add-region reads ({', '.join(dirty[:3])}"
+                      + (" ..." if len(dirty) > 3 else "") + ")",
                       "commit or stash them (add-region works from the committed HEAD), then run again")
+    ref = branch_ref(gitops.current_branch(repo))
+    # A source GitHub would refuse, or whose variables files do not each reach exactly one
+    # trigger workflow, is the user's to fix first: the result could not be right either.
+    refuse_broken_routing(repo, variables_files(tree), gitops.current_branch(repo), rev=base)
     catalog = catalog_entries(suite.read_region_catalog())
     answers = _answers(files)
     with ExitStack() as stack:
@@ -283,7 +323,7 @@ def plan(settings: Settings) -> RegionPlan:
         render = project.render_file if project is not None and answers is not None and (
             answers.get("_commit") or answers.get("pattern") != "multi-region") else None
         planned = plan_add_region(files, replace(settings, repo=repo), catalog, base=base,
-                                  render=render)
+                                  render=render, ref=ref)
         if project is not None and answers is not None and planned.plan.answers:
             planned = _sync_readmes(planned, project, answers, files, repo, base)
     gitops.check_branch_free(repo, planned.plan.branch or "")
@@ -334,21 +374,15 @@ def verify(planned: RegionPlan, before: Mapping[str, bytes], repo: Path, commit:
     for change in plan.changes:
         if change.path.endswith((".yml", ".yaml")):
             load_yaml(gitops.read_file(repo, commit, change.path) or b"", change.path)
-    # No double dispatch: a change to the new file alone runs its own trigger and only the
-    # triggers that run on every push anyway (no path filter; the plan notes them).
-    routing = sorted(trigger_routing(repo, [new_path], rev=commit)[new_path])
-    expected = sorted([regions.trigger_file(planned.region), *planned.unfiltered_triggers])
-    if routing != expected:
-        problems.append(f"a change to {new_path} runs {routing or 'no trigger'}, not {expected}")
-    elif not planned.unfiltered_triggers:
-        # Every variables file, not only the new one, reaches exactly one trigger workflow
-        # (a trigger without path filters runs for all of them: noted in the plan instead).
-        try:
-            check_trigger_routing(repo, sorted(after), rev=commit)
-        except VerificationFailed as exc:
-            if not problems:  # e.g. a hand-written second trigger: the user's to fix
-                raise VerificationFailed(exc.problem, f"nothing was published; {exc.fix}") from None
-            problems.append(exc.problem)
+    # Routing: every workflow valid, each variables file reaching exactly one trigger workflow
+    # for every trigger kind (the source was, and the plan was checked), the new one its own.
+    workflows = read_workflows(repo, commit)
+    variables = variables_files(after)
+    problems += [p.text for p in routing_problems(workflows, variables, planned.ref)]
+    sending = sorted(senders(workflows, new_path, variables, planned.ref))
+    if sending != [regions.trigger_file(planned.region)]:
+        problems.append(f"{new_path} is sent by {', '.join(sending) or 'no trigger workflow'}, "
+                        f"not by {regions.trigger_file(planned.region)} alone")
     if problems:
         raise VerificationFailed("; ".join(problems), "report this bug; nothing was published")
 

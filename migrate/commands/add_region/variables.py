@@ -23,6 +23,7 @@ class Variables:
     customer_id: str
     state_key: str
     cloud_region: str | None
+    name: str | None  # region.name, when the file names its region
     zones: tuple[str, ...]
     vpc: ipaddress.IPv4Network | None
     public: tuple[ipaddress.IPv4Network, ...]
@@ -50,6 +51,7 @@ def read_variables(path: str, data: bytes) -> Variables:
         customer_id=str(doc.get("customer_id") or ""),
         state_key=str(doc.get("state_key") or ""),
         cloud_region=str(region["cloud_region"]) if region.get("cloud_region") else None,
+        name=str(region["name"]) if region.get("name") else None,
         zones=tuple(str(z) for z in zones) if isinstance(zones, list) else (),
         vpc=regions.parse_network(vpc, f"{path} network.vpc_cidr") if vpc else None,
         public=nets("public_subnets"),
