@@ -1,5 +1,13 @@
 """What set-trigger is asked for: trigger kinds, their filter globs (checked against GitHub's
-syntax) and the environments a manual run offers."""
+syntax) and the environments a manual run offers.
+
+API
+---
+- ``KINDS``, ``FILTER_KEYS``, ``DEFAULT_ENVIRONMENTS``, ``ALL_BRANCHES``, ``ENV_DESCRIPTION``.
+- ``TriggerSpec``: ``push`` (on.push as asked), ``manual``, ``environment_input`` (whether a
+  manual run gets the provider's ``environment`` choice input), ``env_input()``.
+- ``make_spec(kinds, paths=, branches=, tags=, environments=)``: check the options, build the spec.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +36,9 @@ class TriggerSpec:
     tags: tuple[str, ...] = ()
     paths: tuple[str, ...] = ()
     environments: tuple[str, ...] = field(default=DEFAULT_ENVIRONMENTS)
+    # A trigger-infra workflow's manual run names the provider's environment; any other workflow
+    # gets a bare `workflow_dispatch:` (its jobs know nothing of the provider's environments).
+    environment_input: bool = True
 
     @property
     def push(self) -> dict[str, list[str]]:
@@ -41,9 +52,11 @@ class TriggerSpec:
 
     @property
     def manual(self) -> bool:
+        """True when manual runs (on.workflow_dispatch) are asked for."""
         return "manual" in self.kinds
 
     def env_input(self) -> dict[str, Any]:
+        """The ``environment`` choice input of a manual run, as the template suite writes it."""
         return {
             "description": ENV_DESCRIPTION,
             "type": "choice",

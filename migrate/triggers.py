@@ -2,13 +2,24 @@
 
 `on.push` gets the filters of the kinds asked (path -> paths, and branches "**" unless branch is
 asked too; branch -> branches; tag -> tags: the template suite's meaning, TriggerSpec.push) and
-`on.workflow_dispatch`, with an `environment` choice input, is there exactly when `manual` is
-asked. Every other event keeps its exact text; nothing outside `on:` changes.
+`on.workflow_dispatch` (with an `environment` choice input when ``spec.environment_input``) is
+there exactly when `manual` is asked. Every other event keeps its exact text; nothing outside
+`on:` changes, and no comment line outside the nodes replaced is removed (a comment above a
+removed key stays where it is).
+
+API
+---
+- ``set_triggers(text, spec, name)``: the workflow text with its push and manual triggers set.
+- ``find_on(doc)``: the top-level ``on`` entry of a parsed workflow.
+- ``InputReference(line, name, text)``; ``dropped_input_references(text, spec, name)``: where the
+  jobs use an input of on.workflow_dispatch that setting *spec* would remove.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -81,7 +92,9 @@ def _expected(doc: YamlDoc, on_node: yaml.Node, on_data: Any, spec: TriggerSpec)
             events["push"] = want
     else:
         events.pop("push", None)
-    if spec.manual:
+    if spec.manual and not spec.environment_input:
+        events.setdefault("workflow_dispatch", "")
+    elif spec.manual:
         wd = events.get("workflow_dispatch")
         wd = dict(wd) if isinstance(wd, dict) else {}
         inputs = wd.get("inputs")
@@ -149,11 +162,18 @@ def _trim_start(doc: YamlDoc, node: yaml.Node) -> int:
     return start
 
 
+def _own_lines(doc: YamlDoc, key: yaml.Node, value: yaml.Node) -> tuple[int, int]:
+    """The whole lines of an entry from its key to its value's last line: comment lines above or
+    after it are not part of what is replaced, so they stay."""
+    doc.item_span(doc.start(key), key.start_mark.column, doc.content_end(value))  # refuses a shared line
+    return doc.line_start(doc.start(key)), doc.line_end(doc.content_end(value))
+
+
 def _set_block_value(doc: YamlDoc, key: yaml.Node, value: yaml.Node, lines: list[str]) -> list[Edit]:
     """Edits making *key*'s value the block *lines*; the key line and its comment stay."""
     doc.check_plain(value)
     if isinstance(value, (yaml.MappingNode, yaml.SequenceNode)) and not value.flow_style:
-        span_end = doc.entry_span(key, value)[1]
+        span_end = _own_lines(doc, key, value)[1]
         first = doc.line_end(doc.start(key))
         if value.start_mark.line == key.start_mark.line:
             raise UnsafeYamlEdit(
@@ -186,7 +206,7 @@ def _push_edits(doc: YamlDoc, key: yaml.Node, value: yaml.Node, spec: TriggerSpe
             edits.extend(sequence_edits(doc, k, v, want[k.value], lay.fallback))
             kept.append((k, v))
         else:
-            edits.append(doc.deletion(doc.entry_span(k, v)))
+            edits.append(doc.deletion(_own_lines(doc, k, v)))
     missing = [k for k in want if k not in {p[0].value for p in pairs}]
     if missing:
         inner = _Layout(doc, pairs[0][0].start_mark.column, lay.unit, lay.seq, lay.style, lay.flow,
@@ -198,6 +218,8 @@ def _push_edits(doc: YamlDoc, key: yaml.Node, value: yaml.Node, spec: TriggerSpe
 
 def _dispatch_edits(doc: YamlDoc, key: yaml.Node, value: yaml.Node, spec: TriggerSpec,
                     lay: _Layout) -> list[Edit]:
+    if not spec.environment_input:
+        return []  # manual runs are there already, with whatever inputs the workflow defines
     env = spec.env_input()
     if _env_is(_find(doc, value, ("inputs", "environment")), spec.environments):
         return []
@@ -254,15 +276,19 @@ def _block_on_edits(doc: YamlDoc, on_key: yaml.Node, on: yaml.MappingNode,
             edits.extend(make(doc, *found, spec, lay))
         elif found:
             doc.check_plain(found[1])
-            edits.append(doc.deletion(doc.entry_span(*found)))
+            edits.append(doc.deletion(_own_lines(doc, *found)))
             removed.add(name)
         elif want:
-            dispatch: dict[str, Any] = {"inputs": {"environment": spec.env_input()}}
-            new.extend(lay.entry(name, spec.push if name == "push" else dispatch))
+            new.extend(lay.entry(name, spec.push if name == "push" else _dispatch_value(spec)))
     if new:
         staying = [p for p in pairs if p[0].value not in removed] or pairs
         edits.append(doc.insertion(doc.entry_span(*staying[-1])[1], new))
     return edits
+
+
+def _dispatch_value(spec: TriggerSpec) -> dict[str, Any] | None:
+    """A new on.workflow_dispatch: with the environment input, or bare (None)."""
+    return {"inputs": {"environment": spec.env_input()}} if spec.environment_input else None
 
 
 def _filter_items(on: yaml.Node) -> list[yaml.ScalarNode]:
@@ -334,7 +360,7 @@ def _convert_on_edits(doc: YamlDoc, on_key: yaml.Node, on: yaml.Node,
     events = _event_names(doc, on)
     unit, seq = doc.layout()
     lay = _Layout(doc, on_key.start_mark.column + unit, unit, seq, None)
-    wd_value = {"inputs": {"environment": spec.env_input()}}
+    wd_value = _dispatch_value(spec)
     lines: list[str] = []
     names = [e[0] for e in events]
     for name, written, value in events:
@@ -346,7 +372,9 @@ def _convert_on_edits(doc: YamlDoc, on_key: yaml.Node, on: yaml.Node,
                     f"{doc.name}: on.workflow_dispatch is written inline",
                     "write `on:` as a block mapping (one event per line), then run again",
                 )
-            lines.extend(lay.entry(name, wd_value) if spec.manual else [])
+            if spec.manual:
+                lines.extend(lay.entry(name, wd_value) if wd_value else
+                             [" " * lay.column + written + ":" + ("" if value is None else " " + value)])
         else:
             lines.append(" " * lay.column + written + ":" + ("" if value is None else " " + value))
     if spec.push and "push" not in names:
@@ -355,8 +383,9 @@ def _convert_on_edits(doc: YamlDoc, on_key: yaml.Node, on: yaml.Node,
         lines.extend(lay.entry("workflow_dispatch", wd_value))
     if isinstance(on, yaml.SequenceNode) and not on.flow_style:
         column = on.start_mark.column
-        start = doc.item_span(doc.line_start(doc.start(on.value[0])) + column, column,
-                              doc.content_end(on.value[0]))[0]
+        doc.item_span(doc.line_start(doc.start(on.value[0])) + column, column,
+                      doc.content_end(on.value[0]))  # refuses an item that shares its line
+        start = doc.line_start(doc.start(on.value[0]))  # a comment above the list stays
         end = doc.line_end(doc.content_end(on))
         body = "".join(line + doc.newline for line in lines)
         if end == len(doc.text) and not doc.text.endswith("\n"):
@@ -379,3 +408,62 @@ def set_triggers(text: str, spec: TriggerSpec, name: str = "the workflow") -> st
     expected = dict(doc.data)
     expected[on_key.value] = _expected(doc, on, doc.data[on_key.value], spec)
     return verify(doc, apply_edits(text, edits), expected)
+
+
+# --- inputs a removed workflow_dispatch would leave undefined -----------------------------------
+@dataclass(frozen=True)
+class InputReference:
+    """A use of a manual-run input in the workflow: its line (1-based), the input, the line's text."""
+
+    line: int
+    name: str
+    text: str
+
+
+_EXPRESSION = re.compile(r"\$\{\{.*?\}\}", re.DOTALL)
+_IF_LINE = re.compile(r"^[ \t]*(?:-[ \t]+)?if:[ \t]*(\S.*)$", re.MULTILINE)
+_INPUT = re.compile(
+    r"(?<![\w.-])(?P<event>github\s*\.\s*event\s*\.\s*)?inputs\s*"
+    r"(?:\.\s*(?P<dot>[A-Za-z_][\w-]*)|\[\s*'(?P<single>[^']*)'\s*\]|\[\s*\"(?P<double>[^\"]*)\"\s*\])",
+    re.IGNORECASE)
+
+
+def _input_names(doc: YamlDoc, on: yaml.Node, event: str) -> set[str]:
+    inputs = _find(doc, on, (event, "inputs"))
+    if not isinstance(inputs, yaml.MappingNode):
+        return set()
+    return {k.value.lower() for k, _ in inputs.value if isinstance(k, yaml.ScalarNode)}
+
+
+def dropped_input_references(text: str, spec: TriggerSpec, name: str = "the workflow",
+                             read_by_any_event: Collection[str] = ()) -> list[InputReference]:
+    """Where the workflow uses an input of on.workflow_dispatch (``inputs.x``,
+    ``github.event.inputs.x``) that setting *spec* removes; empty when manual runs stay or
+    define no inputs. An input on.workflow_call also defines stays defined for ``inputs.x``, and
+    ``github.event.inputs.x`` of an input in *read_by_any_event* is read on purpose whatever the
+    event (empty without a manual run)."""
+    if spec.manual:
+        return []
+    doc = YamlDoc(text, name)
+    on_key, on = find_on(doc)
+    dispatch = _input_names(doc, on, "workflow_dispatch")
+    if not dispatch:
+        return []
+    called = _input_names(doc, on, "workflow_call")
+    skip = (doc.start(on_key), doc.content_end(on))  # the definitions themselves
+    found: dict[tuple[int, str], InputReference] = {}
+    spans = [m.span() for m in _EXPRESSION.finditer(text)]
+    spans += [m.span(1) for m in _IF_LINE.finditer(text)]
+    for start, end in spans:
+        if skip[0] <= start < skip[1]:
+            continue
+        for ref in _INPUT.finditer(text, start, end):
+            input_name = (ref["dot"] or ref["single"] or ref["double"] or "").lower()
+            if input_name not in dispatch or (input_name in called and not ref["event"]) or (
+                    ref["event"] and input_name in read_by_any_event):
+                continue
+            line = text.count("\n", 0, ref.start()) + 1
+            line_text = text.splitlines()[line - 1].strip()
+            found.setdefault((line, input_name), InputReference(line, input_name, line_text))
+    return [found[k] for k in sorted(found)]
+

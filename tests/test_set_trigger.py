@@ -229,7 +229,11 @@ def test_generated_monorepo_tag_and_manual(rendered_repo, capsys):
     assert code == 0
     new = git(rendered_repo, "show", f"{BRANCH}:{WF}")
     head, _, rest = old.partition("\non:\n")
-    assert new.startswith(head + "\non:\n  push:\n    tags:\n      - v*\n  pull_request:\n")
+    # The template's comment above the removed branches filter stays (only the nodes go).
+    comment = rest.split("  push:\n", 1)[1].split("    branches:\n", 1)[0]
+    assert comment.startswith("    # Every branch") and comment.count("\n") == 2
+    assert new.startswith(head + "\non:\n  push:\n" + comment
+                          + "    tags:\n      - v*\n  pull_request:\n")
     assert new.endswith(rest[rest.index("\npermissions:"):])
     # The same trigger the template renders for a manual workflow.
     assert "  workflow_dispatch:\n    inputs:\n      environment:\n" in new
@@ -270,13 +274,14 @@ def test_double_dispatch_across_region_workflows_is_refused(tmp_path, capsys):
     before = repo_state(repo)
     code, _, err = run(capsys, "--repo", str(repo), "--on", "path", "--paths", "infra/**")
     assert code == 3
-    assert "a push of infra/eu-variables.yml would run 2 of these workflows" in err
+    assert ("a push to main changing infra/eu-variables.yml dispatches it from 2 trigger "
+            "workflows") in err
     assert "--workflow" in err
     assert repo_state(repo) == before
     # Widening one region's workflow onto another region's file is refused the same way.
     code, _, err = run(capsys, "--repo", str(repo), "--workflow", "trigger-infra-eu.yml",
                        "--on", "path", "--paths", "infra/*.yml")
-    assert code == 3 and "infra/us-variables.yml would run 2" in err
+    assert code == 3 and "changing infra/us-variables.yml dispatches it from 2" in err
     # One region at a time, on its own files, is fine.
     code, _, _ = run(capsys, "--repo", str(repo), "--workflow", "trigger-infra-eu.yml",
                      "--on", "path", "--paths", "infra/eu-*.yml")

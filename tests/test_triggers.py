@@ -75,11 +75,11 @@ FIX = [
     ("on:\n  push:\n    branches: [ main ]\n  pull_request:\n    branches: [ main ]\n", PATH,
      "on:\n  push:\n    branches: [ \"**\" ]\n    paths: [ infra/** ]\n  pull_request:\n"
      "    branches: [ main ]\n"),
-    # Comments inside push stay for the filters that remain; a removed filter takes its own.
+    # Comments inside push stay, also the one above a removed filter: only the nodes replaced go.
     ("on:\n  push:\n    # release branches\n    branches:\n      - main  # default\n"
      "    # semver tags\n    tags: ['v1']\n", make_spec(["branch"], branches=["main", "rel/*"]),
      "on:\n  push:\n    # release branches\n    branches:\n      - main  # default\n"
-     "      - rel/*\n"),
+     "      - rel/*\n    # semver tags\n"),
     # workflow_dispatch with its own inputs: they stay, environment is added.
     ("on:\n  workflow_dispatch:\n    inputs:\n      name:\n        description: who\n", MANUAL,
      "on:\n  workflow_dispatch:\n    inputs:\n      name:\n        description: who\n"

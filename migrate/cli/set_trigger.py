@@ -27,7 +27,13 @@ class _Kind(enum.StrEnum):
         "as written.\n\n"
         "The result is a commit on the new branch repo-migrate/set-trigger (see --branch); "
         "asking for the triggers a workflow already has changes nothing (exit 0). Globs are "
-        "checked against GitHub's filter syntax (exit 3 when GitHub would refuse one)."
+        "checked against GitHub's filter syntax (exit 3 when GitHub would refuse one).\n\n"
+        "Refused (exit 3, nothing changed): a repository with a workflow GitHub would refuse; a "
+        "result in which a variables file would reach several trigger workflows, or none; a "
+        "--workflow GitHub does not run (only .github/workflows/*.yml|*.yaml, top level); "
+        "removing manual runs whose inputs the jobs use (see --drop-inputs). Only trigger-infra "
+        "workflows get the provider's environment input with --on manual (see "
+        "--environment-input); comments outside the nodes replaced stay."
     ),
 )
 def set_trigger_command(
@@ -47,6 +53,15 @@ def set_trigger_command(
     branch: str | None = typer.Option(
         None, "--branch", metavar="NAME", help="Result branch (default: repo-migrate/set-trigger)."
     ),
+    drop_inputs: bool = typer.Option(
+        False, "--drop-inputs",
+        help="Remove on.workflow_dispatch even though the jobs use its inputs (listed as notes).",
+    ),
+    environment_input: bool = typer.Option(
+        False, "--environment-input",
+        help="With --on manual, give every workflow the provider's environment input (default: "
+        "only trigger-infra workflows; others get a bare workflow_dispatch).",
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan and diff; change nothing."),
     as_json: bool = typer.Option(False, "--json", help="Print the plan or result as JSON."),
 ) -> None:
@@ -56,5 +71,6 @@ def set_trigger_command(
 
     settings = core.Settings(repo=repo, kinds=tuple(k.value for k in on), workflows=tuple(workflow),
                              paths=tuple(paths), branches=tuple(branches), tags=tuple(tags),
-                             branch=branch)
+                             branch=branch, drop_inputs=drop_inputs,
+                             environment_input=environment_input)
     run_command(core.plan, core.run, settings, dry_run=dry_run, as_json=as_json)

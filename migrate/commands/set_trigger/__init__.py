@@ -1,18 +1,20 @@
 """`repo-migrate set-trigger`: set what makes the trigger workflows run, by splicing their `on:`.
 
-``plan(settings)`` reads the committed tree at HEAD, edits each target workflow's `on:` through
-``migrate.triggers`` (text splicing) and, in a repository the suite generated, records the
-triggers in the Copier answers (``answers``); ``apply(planned)`` commits the writes on a new
-branch, built and verified (``verify``) in a scratch repository, never touching the user's
-branch, index or working tree.
+``plan(settings)`` reads the committed tree at HEAD, refuses a repository with a workflow GitHub
+would refuse, edits each target workflow's `on:` through ``migrate.triggers`` (text splicing;
+which workflows and what each gets: ``targets``) and, in a repository the suite generated,
+records the triggers in the Copier answers (``answers``). A result that would dispatch a
+variables file twice, or never, is refused before any work. ``apply(planned)`` commits the
+writes on a new branch, built and verified (``verify``) in a scratch repository, never touching
+the user's branch, index or working tree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -28,12 +30,23 @@ from migrate.commands.set_trigger.answers import (
 from migrate.commands.set_trigger.answers import (
     new_answers as new_answers,
 )
+from migrate.commands.set_trigger.targets import (
+    check_dropped_inputs,
+    refuse_dirty,
+    specs_for,
+    targets,
+)
 from migrate.errors import Refused, UnsafeYamlEdit, VerificationFailed
 from migrate.plan import AnswersChange, Applied, FileWrite, Note, Plan, default_branch
 from migrate.publish import apply_to_branch
-from migrate.routing import check_no_double_dispatch, check_trigger_routing
+from migrate.routing import (
+    refuse_broken_result,
+    refuse_broken_routing,
+    routing_problems,
+)
 from migrate.trigger_spec import DEFAULT_ENVIRONMENTS, TriggerSpec, make_spec
 from migrate.triggers import set_triggers
+from migrate.workflows import read_workflows
 
 COMMAND = "set-trigger"
 
@@ -49,16 +62,22 @@ class Settings:
     branches: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     branch: str | None = None
+    drop_inputs: bool = False  # remove a manual run even though the jobs use its inputs
+    environment_input: bool = False  # the provider's environment input in any workflow's manual run
 
 
 @dataclass(frozen=True)
 class TriggerPlan:
-    """The plan, the trigger spec it was made from (the post-condition re-applies it) and the
-    workflows it targets."""
+    """The plan, the trigger spec it was made from (the post-condition re-applies each
+    workflow's own), the workflows it targets, the ref its routing is checked for and the
+    routing problems the source had already (which it may keep)."""
 
     plan: Plan
     spec: TriggerSpec
     workflows: tuple[str, ...]
+    specs: Mapping[str, TriggerSpec] = field(default_factory=dict)
+    ref: str = "refs/heads/main"
+    tolerated: frozenset[str] = frozenset()
 
     @property
     def plans(self) -> tuple[Plan, ...]:
@@ -67,7 +86,13 @@ class TriggerPlan:
     def details(self) -> dict[str, Any]:
         return {"workflows": list(self.workflows),
                 "triggers": {**self.spec.push, "manual": self.spec.manual},
-                "environments": list(self.spec.environments)}
+                "environments": list(self.spec.environments),
+                "environment_input": [p for p in self.workflows
+                                      if self.spec.manual and self.spec_of(p).environment_input]}
+
+    def spec_of(self, path: str) -> TriggerSpec:
+        """The spec *path* is edited with."""
+        return self.specs.get(path, self.spec)
 
 
 def read_environments(files: dict[str, bytes]) -> tuple[str, ...]:
@@ -90,48 +115,13 @@ def read_environments(files: dict[str, bytes]) -> tuple[str, ...]:
     return tuple(found) or DEFAULT_ENVIRONMENTS
 
 
-def _resolve_workflow(repo: Path, tree: set[str], name: str) -> str:
-    """The repository path of --workflow *name* (a path here, in the repo, or a bare file name)."""
-    candidates = []
-    given = Path(name)
-    if given.is_absolute() or (Path.cwd() / given).exists():
-        try:
-            candidates.append((Path.cwd() / given).resolve().relative_to(repo.resolve()).as_posix())
-        except ValueError:
-            pass
-    candidates += [PurePosixPath(name).as_posix(), f"{contract.WORKFLOWS_DIR}/{name}"]
-    for candidate in candidates:
-        if candidate in tree:
-            return candidate
-    raise Refused(
-        f"workflow {name!r} is not committed in {repo} (looked for {', '.join(dict.fromkeys(candidates))})",
-        f"pass a workflow file under {contract.WORKFLOWS_DIR}/ that is committed at HEAD",
-    )
-
-
-def _trigger_workflows(tree: set[str]) -> list[str]:
-    return sorted(p for p in tree if contract.is_trigger_workflow(p))
-
-
-def _targets(repo: Path, tree: set[str], workflows: tuple[str, ...]) -> list[str]:
-    if workflows:
-        return list(dict.fromkeys(_resolve_workflow(repo, tree, w) for w in workflows))
-    found = _trigger_workflows(tree)
-    if not found:
-        raise Refused(
-            f"{repo} has no trigger-infra workflow ({contract.WORKFLOWS_DIR}/trigger-infra*.yml)",
-            "name the workflow to change with --workflow FILE",
-        )
-    return found
-
-
-def _edit_workflows(blobs: dict[str, bytes], targets: list[str], spec: TriggerSpec,
+def _edit_workflows(blobs: dict[str, bytes], specs: Mapping[str, TriggerSpec],
                     edit: SuiteEdit | None = None,
                     old_answers: dict[str, Any] | None = None) -> list[FileWrite]:
-    """The writes setting *spec* in each target workflow (spliced into the suite's text for the
+    """The writes setting each target workflow's spec (spliced into the suite's text for the
     new answers, the customer's edits replayed, when *edit* renders)."""
     changes = []
-    for path in targets:
+    for path, spec in specs.items():
         old = blobs[path]
         start = base_text(edit, old_answers or {}, path, old) if edit is not None else old
         try:
@@ -151,19 +141,6 @@ def _describe(spec: TriggerSpec) -> str:
     return "; ".join(parts)
 
 
-def _refuse_dirty(repo: Path, targets: list[str]) -> None:
-    # The result is built from HEAD: refuse rather than silently leave out uncommitted edits.
-    dirs = sorted({PurePosixPath(t).parent.as_posix() for t in targets} | {contract.INFRA_DIR})
-    status = gitops.git(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *dirs)
-    dirty = [e[3:] for e in status.split("\0") if len(e) > 3
-             and (e[3:] in targets or e[3:].startswith("infra/"))]
-    if dirty:
-        raise Refused(
-            f"uncommitted changes to the files set-trigger reads ({', '.join(dirty[:3])})",
-            "commit or stash them (set-trigger works from the committed HEAD), then run again",
-        )
-
-
 def plan(settings: Settings) -> TriggerPlan:
     """Read the repository at HEAD and plan the workflow edits (no change is made)."""
     repo = gitops.toplevel(settings.repo)
@@ -171,16 +148,21 @@ def plan(settings: Settings) -> TriggerPlan:
     gitops.check_no_operation_in_progress(repo)
     base = gitops.head_sha(repo)
     entries = gitops.ls_tree(repo, base)
-    targets = _targets(repo, set(entries), settings.workflows)
-    _refuse_dirty(repo, targets)
+    # A workflow GitHub refuses (here or in any other file) is the user's to fix first.
+    refuse_broken_routing(repo, (), None, rev=base)
+    edited = targets(repo, set(entries), settings.workflows)
+    refuse_dirty(repo, edited)
     infra = gitops.read_tree(repo, base, "infra/")
     spec = make_spec(settings.kinds, paths=settings.paths, branches=settings.branches,
                      tags=settings.tags, environments=read_environments(infra))
+    specs = specs_for(edited, spec, settings.environment_input)
     branch = settings.branch or default_branch(COMMAND)
-    # Also read the trigger workflows not edited: they count when checking for double dispatch.
-    readable = list(dict.fromkeys(targets + _trigger_workflows(set(entries))))
+    ref = f"refs/heads/{gitops.current_branch(repo) or 'main'}"
+    # Every workflow counts when checking the result's routing; the answers may change too.
+    readable = sorted(p for p in entries if contract.is_workflow_file(p))
     readable += [contract.ANSWERS_FILE] if contract.ANSWERS_FILE in entries else []
     blobs = dict(zip(readable, gitops.cat_blobs(repo, [entries[p][1] for p in readable])))
+    input_notes = check_dropped_inputs(blobs, specs, settings.drop_inputs)
     answers = contract.read_answers(blobs.get(contract.ANSWERS_FILE))
     with ExitStack() as stack:
         def pinned() -> suite.Suite | None:
@@ -191,21 +173,26 @@ def plan(settings: Settings) -> TriggerPlan:
             return stack.enter_context(suite.open_suite(answers, blobs.get(contract.ANSWERS_FILE)))
 
         changes, answer_changes, suite_notes = _plan_changes(
-            repo, base, entries, blobs, targets, spec, answers, pinned)
-    check_no_double_dispatch(
-        {p: b for p, b in blobs.items() if contract.is_workflow_file(p)},
-        {c.path: c.new for c in changes},
-        sorted(p for p in entries if contract.is_variables_file(p)),
-        f"refs/heads/{gitops.current_branch(repo) or 'main'}",
-    )
+            repo, base, entries, blobs, specs, spec, answers, pinned)
+    variables = contract.variables_files(entries)
+    workflows = {p: b for p, b in blobs.items() if contract.is_workflow_file(p)}
+    refuse_broken_result(workflows, {c.path: c.new for c in changes}, variables, ref,
+                         "this change", keep_existing=("unreached",),
+                         fix="change one workflow at a time with --workflow, or give each its "
+                             "own --paths, so that each variables file reaches exactly one "
+                             "trigger workflow")
+    tolerated = frozenset(p.text for p in routing_problems(
+        read_workflows(repo, base), variables, ref) if p.kind == "unreached")
     if changes:  # say it now, also in a dry run, rather than after the work is done
         gitops.check_branch_free(repo, branch)
     notes = (
         *suite_notes,
+        *input_notes,
         *(Note(f"{c.path}: no step reads inputs.environment, so a manual run cannot act on the "
                "environment chosen; pass it to the jobs (e.g. env: ENVIRONMENT: "
                "${{ inputs.environment }}) in a follow-up commit")
-          for c in changes if c.path in targets and spec.manual and b"inputs.environment" not in c.new),
+          for c in changes if c.path in specs and spec.manual and specs[c.path].environment_input
+          and b"inputs.environment" not in c.new),
         Note(f"review: git diff HEAD {branch}"),
         Note(f"merge when satisfied: git merge {branch}"),
     ) if changes else ()
@@ -215,57 +202,55 @@ def plan(settings: Settings) -> TriggerPlan:
         message=f"repo-migrate set-trigger: {_describe(spec)}\n\n"
         + "".join(f"- {c.path}\n" for c in changes),
     )
-    return TriggerPlan(the_plan, spec, tuple(targets))
+    return TriggerPlan(the_plan, spec, tuple(edited), specs, ref, tolerated)
 
 
 def _plan_changes(repo: Path, base: str, entries: dict[str, tuple[str, str]],
-                  blobs: dict[str, bytes], targets: list[str], spec: TriggerSpec,
+                  blobs: dict[str, bytes], specs: Mapping[str, TriggerSpec], spec: TriggerSpec,
                   answers: dict[str, Any] | None, pinned: Callable[[], suite.Suite | None]
                   ) -> tuple[list[FileWrite], tuple[AnswersChange, ...], list[Note]]:
     """The workflow writes, and in a suite-made repository the answers and template files."""
-    changes = _edit_workflows(blobs, targets, spec)
+    changes = _edit_workflows(blobs, specs)
     if not changes:
         return [], (), []
     # A repository the suite generated: record the triggers in its answers (copier update).
-    edit, notes = plan_suite_edit(answers, targets, spec, set(entries), pinned)
+    edit, notes = plan_suite_edit(answers, list(specs), spec, set(entries), pinned)
     if edit is None or answers is None:
         return changes, (), notes
-    changes = _edit_workflows(blobs, targets, spec, edit, answers)
+    changes = _edit_workflows(blobs, specs, edit, answers)
     old = blobs[contract.ANSWERS_FILE]
     text = splice_answers(old.decode("utf-8"), answers, edit.answers)
     if text != old.decode():
         changes.append(FileWrite(contract.ANSWERS_FILE, old, text.encode("utf-8")))
     synced, sync_notes = other_files(
         edit, answers, lambda p: gitops.read_file(repo, base, p) if p in entries else None,
-        {*targets, contract.ANSWERS_FILE})
+        {*specs, contract.ANSWERS_FILE})
     return changes + synced, edit.changes, notes + sync_notes
 
 
-def verify(planned: TriggerPlan, repo: Path, commit: str, ref: str) -> None:
+def verify(planned: TriggerPlan, repo: Path, commit: str) -> None:
     """Post-conditions on the result commit: each workflow holds the planned bytes and is at rest
-    (the same command again would change nothing); with path triggers on every branch, each
-    variables file reaches exactly one trigger workflow."""
-    plan, spec = planned.plan, planned.spec
+    (the same command again would change nothing); every workflow is valid and each variables
+    file reaches exactly one trigger workflow (unless the source already had one reaching none)."""
+    plan = planned.plan
     workflows = set(planned.workflows)
     for change in plan.changes:
         assert isinstance(change, FileWrite)
         data = gitops.read_file(repo, commit, change.path) or b""
+        spec = planned.spec_of(change.path)
         at_rest = change.path not in workflows or set_triggers(
             data.decode("utf-8"), spec, change.path) == data.decode("utf-8")
         if data != change.new or not at_rest:
             raise VerificationFailed(f"{change.path} did not come out as planned",
                                      "report this bug; nothing was published")
-    # With paths and every branch ("**"), a push of a variables file must run exactly one trigger
-    # workflow whatever the branch. Without `path` (tag, manual) branch pushes run none by design,
-    # and with `branch` the current branch may rightly not be one of the patterns: not checked.
-    routed = "path" in spec.kinds and "branch" not in spec.kinds and any(
-        contract.is_trigger_workflow(c.path) and c.path in workflows for c in plan.changes)
-    if routed:
-        variables = contract.variables_files(gitops.ls_tree(repo, commit))
-        try:
-            check_trigger_routing(repo, variables, ref, rev=commit)
-        except VerificationFailed as exc:
-            raise VerificationFailed(exc.problem, f"nothing was published; {exc.fix}") from None
+    variables = contract.variables_files(gitops.ls_tree(repo, commit))
+    problems = [p for p in routing_problems(read_workflows(repo, commit), variables, planned.ref)
+                if p.text not in planned.tolerated]
+    if problems:
+        raise VerificationFailed(
+            "infra changes no longer reach exactly one trigger workflow per variables file: "
+            + "; ".join(p.text for p in problems),
+            "nothing was published; please report this bug (the plan was checked)")
 
 
 def apply(planned: TriggerPlan) -> Applied:
@@ -273,9 +258,8 @@ def apply(planned: TriggerPlan) -> Applied:
     plan = planned.plan
     if plan.is_empty:
         return Applied(planned)
-    ref = f"refs/heads/{gitops.current_branch(plan.repo) or 'main'}"
     published = apply_to_branch(plan.repo, plan,
-                                verify=lambda repo, commit: verify(planned, repo, commit, ref))
+                                verify=lambda repo, commit: verify(planned, repo, commit))
     if published is None:
         return Applied(planned)
     return Applied(planned, (published,), f"Done: branch {published.branch} in {published.repo}.")
