@@ -14,7 +14,10 @@ API
   number of commits.
 - ``split_range(commits)``: ``(A, B)`` of ``A..B`` (refused otherwise).
 - ``default_ref(repo, event, commits)``: the ref when none is given: the branch or tag the
-  range names (B for a push, A for a pull request), else the current branch.
+  range names (B for a push, A for a pull request; a pull request's base is a branch), else the
+  current branch.
+- ``repository_root(path)``: the folder whose ``.github/workflows`` GitHub reads for *path*: the
+  root of the git working tree holding it (a subfolder without workflows of its own), else *path*.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ class Explanation:
     commits: str | None
     workflows: tuple[WorkflowResult, ...]
     workflows_dir: str = contract.WORKFLOWS_DIR
+    root: Path | None = None  # set when the workflows read are those of the repository root
 
     @property
     def running(self) -> list[str]:
@@ -102,18 +106,39 @@ def changed_files(repo: Path, commits: str, event: str = "push") -> tuple[tuple[
     return files, count
 
 
-def default_ref(repo: Path, event: str, commits: str | None) -> str:
-    """The ref when --ref is not given: the branch the range names, else the current branch.
+def _named_ref(repo: Path, name: str, kinds: tuple[str, ...]) -> str | None:
+    """The full ref *name* names among refs/<kind>/ (a full ref as given, else heads before tags)."""
+    wanted = [name] if name.startswith(tuple(f"refs/{k}/" for k in kinds)) else [
+        f"refs/{k}/{name}" for k in kinds]
+    for ref in wanted:
+        if gitops.git(repo, "rev-parse", "--verify", "--quiet", ref, check=False).strip():
+            return ref
+    return None
 
-    A pull request's ref is its base branch: A of A..B. A push's is the pushed branch: B.
+
+def default_ref(repo: Path, event: str, commits: str | None) -> str:
+    """The ref when --ref is not given: the branch or tag the range names, else the current branch.
+
+    A pull request's ref is its base branch: A of A..B. A push's is what was pushed: B, a branch
+    or a tag (a tag push: GitHub then skips path filters and matches on.push.tags).
     """
     if (repo / ".git").exists():
         if commits:
             base, head = split_range(commits)
-            named = base if event == "pull_request" else head
-            if gitops.branch_exists(repo, named):
-                return f"refs/heads/{named}"
+            named = _named_ref(repo, base, ("heads",)) if event == "pull_request" else (
+                _named_ref(repo, head, ("heads", "tags")))
+            if named is not None:
+                return named
         branch = gitops.current_branch(repo)
         if branch and event != "pull_request":
             return f"refs/heads/{branch}"
     return "refs/heads/main"
+
+
+def repository_root(path: Path) -> Path:
+    """Where GitHub reads the workflows for *path*: the root of its git working tree when *path*
+    is a subfolder without ``.github/workflows`` of its own, else *path* itself."""
+    if (path / contract.WORKFLOWS_DIR).is_dir():
+        return path
+    top = gitops.git(path, "rev-parse", "--show-toplevel", check=False).strip()
+    return Path(top) if top else path

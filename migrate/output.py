@@ -220,6 +220,7 @@ def explain_json(result: Explanation) -> str:
     doc = {
         "event": ev.name,
         "ref": ev.ref,
+        **({"repository_root": str(result.root)} if result.root is not None else {}),
         "commits": result.commits,
         "commit_count": ev.commit_count if result.commits else None,
         "changed": list(ev.changed),
@@ -244,6 +245,9 @@ def explain_table(result: Explanation) -> str:
         if result.commits:
             head += f" ({result.commits}, {ev.commit_count} commit{'s' if ev.commit_count != 1 else ''})"
     lines = [head]
+    if result.root is not None:
+        lines.append(f"workflows of the repository root {result.root} (GitHub reads only "
+                     f"its {result.workflows_dir})")
     if not result.workflows:
         lines.append(f"no workflow files in {result.workflows_dir}")
         return "\n".join(lines) + "\n"

@@ -2,7 +2,11 @@
 
 A read-only command: ``plan(settings)`` is the whole of it (there is nothing to apply). With
 ``--commits`` the workflow files are read from commit B (GitHub runs the workflows of the pushed
-commit); otherwise from the working tree. The report is ``migrate.explanation.Explanation``.
+commit); otherwise from the working tree. A subfolder of a repository is explained from the
+repository's root (GitHub reads only the root's ``.github/workflows``). The report is
+``migrate.explanation.Explanation``; every workflow GitHub would refuse (YAML it cannot read, a
+key written twice, an unknown event, an invalid glob, a filter beside its ``-ignore`` twin) is
+an ERROR row.
 """
 
 from __future__ import annotations
@@ -13,7 +17,14 @@ from pathlib import Path
 from migrate import gitops
 from migrate.errors import Refused
 from migrate.events import Event, check_event
-from migrate.explanation import Explanation, WorkflowResult, changed_files, default_ref, split_range
+from migrate.explanation import (
+    Explanation,
+    WorkflowResult,
+    changed_files,
+    default_ref,
+    repository_root,
+    split_range,
+)
 from migrate.workflows import read_workflows
 
 COMMAND = "explain"
@@ -42,9 +53,9 @@ def _check_paths(changed: tuple[str, ...]) -> None:
 
 def plan(settings: Settings) -> Explanation:
     """Evaluate every workflow of ``settings.repo`` for the described event (changes nothing)."""
-    repo = settings.repo
-    if not repo.is_dir():
-        raise Refused(f"{repo} is not a directory", "pass --repo with a repository's path")
+    if not settings.repo.is_dir():
+        raise Refused(f"{settings.repo} is not a directory", "pass --repo with a repository's path")
+    repo = repository_root(settings.repo)
     if settings.event not in EVENTS:
         raise Refused(f"unknown event {settings.event!r}", f"use one of: {', '.join(EVENTS)}")
     if settings.commits and settings.changed:
@@ -68,4 +79,5 @@ def plan(settings: Settings) -> Explanation:
     )
     check_event(event)
     results = tuple(WorkflowResult(w.file, w.decide(event)) for w in read_workflows(repo, rev))
-    return Explanation(event=event, commits=settings.commits, workflows=results)
+    root = repo if repo.resolve() != settings.repo.resolve() else None
+    return Explanation(event=event, commits=settings.commits, workflows=results, root=root)
