@@ -87,9 +87,10 @@ def load_workflow(text: str) -> Any:
     try:
         return yaml.load(text, Loader=WorkflowLoader)
     except DuplicateKey as exc:
+        lines = f"line {exc.first}" if exc.first == exc.again else f"lines {exc.first} and {exc.again}"
         raise Refused(
-            f"the key {exc.key!r} is written twice in one mapping (lines {exc.first} and "
-            f"{exc.again}); GitHub refuses such a workflow",
+            f"the key {exc.key!r} is written twice in one mapping ({lines}); GitHub refuses "
+            "such a workflow",
             f"keep one {exc.key!r} (merge the two values into it)",
         ) from None
     except yaml.YAMLError as exc:

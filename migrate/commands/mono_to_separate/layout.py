@@ -155,7 +155,7 @@ def check_start(settings: Settings) -> tuple[Repository, Path, str, tuple[str, .
     root = gitops.toplevel(settings.repo)
     branch = settings.branch or default_branch(COMMAND)
     gitops.check_safe_to_start(root, branch=branch, need_history=settings.history)
-    dest = settings.infra_repo.absolute()
+    dest = settings.infra_repo.resolve()  # as recorded: a/../b is b
     publish.check_destination(dest, not_inside=[root])
     src = read_repository(root)
     _refuse_wrong_pattern(src)
