@@ -3,12 +3,14 @@
 For every file: set a tag trigger, then a path trigger. Each result parses, on.push holds
 exactly the filters of the kinds asked (the template suite's mapping, `expected_push` below),
 every other event keeps its exact text, everything outside `on:` is
-byte-identical, and the same call twice changes nothing the second time.
+byte-identical, every comment line outside the replaced nodes is kept (a comment above a removed
+key included), and the same call twice changes nothing the second time.
 Reads ../shared/corpus relative to the repository root; skipped when it is absent.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -70,7 +72,45 @@ def _on_parts(text: str) -> tuple[str, str, dict[str, str], object]:
     return text[:start], text[end:], events, value
 
 
+def _last_line(node: yaml.Node) -> int:
+    last = node
+    while isinstance(last, (yaml.MappingNode, yaml.SequenceNode)) and last.value and not last.flow_style:
+        last = last.value[-1][1] if isinstance(last, yaml.MappingNode) else last.value[-1]
+    mark = last.end_mark
+    return mark.line - 1 if mark.column == 0 and mark.line > last.start_mark.line else mark.line
+
+
+def _replaced_lines(text: str, manual: bool) -> set[int]:
+    """Lines of the nodes set-trigger may replace (0-based): each entry of on.push (or on.push's
+    whole value when it is not a block mapping), on.workflow_dispatch when manual is not asked,
+    all of `on` when it is not a block mapping. Independent of the code under test."""
+    body = text.lstrip("\ufeff")
+    root = yaml.compose(body, Loader=_Loader)
+    on_key, on = next((k, v) for k, v in root.value if k.value == "on")
+    if not isinstance(on, yaml.MappingNode) or on.flow_style:
+        return set(range(on_key.start_mark.line, _last_line(on) + 1))
+    lines: set[int] = set()
+    for key, value in on.value:
+        if key.value == "push" and isinstance(value, yaml.MappingNode) and not value.flow_style:
+            for k, v in value.value:
+                lines.update(range(k.start_mark.line, _last_line(v) + 1))
+        elif key.value == "push" or (key.value == "workflow_dispatch" and not manual):
+            lines.update(range(key.start_mark.line, _last_line(value) + 1))
+    return lines
+
+
+def _comments_kept(before: str, after: str, manual: bool) -> None:
+    """Every comment line outside the replaced nodes is still there (the same number of times)."""
+    replaced = _replaced_lines(before, manual)
+    kept = Counter(line.strip() for n, line in enumerate(before.lstrip("\ufeff").splitlines())
+                   if line.strip().startswith("#") and n not in replaced)
+    now = Counter(line.strip() for line in after.lstrip("\ufeff").splitlines()
+                  if line.strip().startswith("#"))
+    assert not kept - now, f"comment lines lost: {sorted(kept - now)}"
+
+
 def _check(before: str, after: str, spec_push: dict[str, list[str]], manual: bool = False) -> None:
+    _comments_kept(before, after, manual)
     head0, tail0, events0, _ = _on_parts(before)
     head1, tail1, events1, on = _on_parts(after)
     assert (head1, tail1) == (head0, tail0), "bytes outside `on:` changed"
