@@ -18,13 +18,15 @@ API
   fix)``.
 - ``GITHUB_EVENTS``: the event names a workflow may list.
 - ``check_workflow(on)``: the events mapping of a valid ``on``; ``Refused`` as GitHub refuses.
-- ``decide(on, event)``: whether a workflow with this ``on`` runs for *event*, and why.
+- ``decide(on, event)``: whether a workflow with this ``on`` runs for *event*, and why;
+  ``checked(on)`` + ``decide_checked(checked, event)``: the same with the check done once.
 - ``check_event(event)``: refuse an event GitHub could not send (a push ref that is not full).
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -106,9 +108,17 @@ def _patterns(config: Mapping[str, Any], event: str, key: str) -> tuple[Pattern,
             f"write {where} as a list of quoted patterns",
         )
     try:
+        if all(isinstance(v, str) for v in value):
+            return _compiled(tuple(value))
         return compile_patterns(value)
     except InvalidPattern as exc:
         raise InvalidPattern(f"{where}: {exc.problem}", exc.fix) from None
+
+
+@functools.lru_cache(maxsize=4096)
+def _compiled(texts: tuple[str, ...]) -> tuple[Pattern, ...]:
+    # The routing checks ask every workflow about many events: compile each filter once.
+    return compile_patterns(texts)
 
 
 def _unknown_event(name: str) -> Refused:
@@ -259,13 +269,24 @@ def _path_filter(
     return False, f"all {count} ignored by {where} (first: '{f}' by '{d.text}'){cap}", where, d.text
 
 
-def decide(on: Any, event: Event) -> Decision:
-    """Decide whether a workflow whose parsed ``on`` value is *on* runs for *event*, and why."""
-    check_event(event)
+def checked(on: Any) -> dict[str, Any] | Decision:
+    """``check_workflow(on)``, or the error Decision of a workflow GitHub refuses."""
     try:
-        events = check_workflow(on)
+        return check_workflow(on)
     except Refused as exc:
         return Decision(False, f"invalid workflow: {exc.problem}", error=exc.problem, fix=exc.fix)
+
+
+def decide(on: Any, event: Event) -> Decision:
+    """Decide whether a workflow whose parsed ``on`` value is *on* runs for *event*, and why."""
+    return decide_checked(checked(on), event)
+
+
+def decide_checked(events: Mapping[str, Any] | Decision, event: Event) -> Decision:
+    """``decide`` for an ``on`` already checked (``checked(on)``): the events mapping or the error."""
+    check_event(event)
+    if isinstance(events, Decision):
+        return events
     if event.name not in events:
         listed = ", ".join(events) or "none"
         return Decision(False, f"{event.name} is not among its events ({listed})")

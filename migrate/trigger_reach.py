@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from migrate import contract
-from migrate.errors import InvalidPattern, Refused
-from migrate.events import Event, check_workflow
+from migrate.errors import InvalidPattern
+from migrate.events import Decision, Event
 from migrate.filters import Pattern, compile_pattern, compile_patterns, is_included
 from migrate.workflows import DispatchTarget, Workflow
 
@@ -43,11 +43,9 @@ _ESCAPABLE = "[?*+\\!"
 ANY_TAG = "refs/tags/v1.0.0"
 
 
-def _events(workflow: Workflow) -> dict[str, Any]:
-    try:
-        return check_workflow(workflow.on)
-    except Refused:
-        return {}
+def _events(workflow: Workflow) -> Mapping[str, Any]:
+    events = workflow.events
+    return {} if isinstance(events, Decision) else events
 
 
 def _watched(workflow: Workflow) -> tuple[Pattern, ...] | None:

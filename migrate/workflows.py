@@ -23,6 +23,7 @@ API
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ import yaml
 
 from migrate import contract, gitops
 from migrate.errors import Refused
-from migrate.events import Decision, Event, decide
+from migrate.events import Decision, Event, checked, decide_checked
 
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -156,7 +157,12 @@ class Workflow:
 
     def decide(self, event: Event) -> Decision:
         """Whether this workflow runs for *event*, and why."""
-        return self.unreadable or decide(self.on, event)
+        return self.unreadable or decide_checked(self.events, event)
+
+    @functools.cached_property
+    def events(self) -> dict[str, Any] | Decision:
+        """Its events as GitHub reads them (``events.checked``), or why GitHub refuses it."""
+        return checked(self.on)
 
     @property
     def error(self) -> Decision | None:
@@ -165,8 +171,11 @@ class Workflow:
         return decision if decision.error else None
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_workflow(file: str, data: bytes) -> Workflow:
-    """Parse one workflow file's bytes (a file GitHub cannot read becomes an error decision)."""
+    """Parse one workflow file's bytes (a file GitHub cannot read becomes an error decision).
+
+    Cached: the routing checks read the same files before, during and after a change."""
 
     def bad(problem: str, fix: str | None) -> Workflow:
         return Workflow(file, unreadable=Decision(

@@ -234,16 +234,19 @@ def verify(planned: TriggerPlan, repo: Path, commit: str) -> None:
     file reaches exactly one trigger workflow (unless the source already had one reaching none)."""
     plan = planned.plan
     workflows = set(planned.workflows)
+    entries = gitops.ls_tree(repo, commit)
+    written = [c.path for c in plan.changes if c.path in entries]
+    committed = dict(zip(written, gitops.cat_blobs(repo, [entries[p][1] for p in written])))
     for change in plan.changes:
         assert isinstance(change, FileWrite)
-        data = gitops.read_file(repo, commit, change.path) or b""
+        data = committed.get(change.path, b"")
         spec = planned.spec_of(change.path)
         at_rest = change.path not in workflows or set_triggers(
             data.decode("utf-8"), spec, change.path) == data.decode("utf-8")
         if data != change.new or not at_rest:
             raise VerificationFailed(f"{change.path} did not come out as planned",
                                      "report this bug; nothing was published")
-    variables = contract.variables_files(gitops.ls_tree(repo, commit))
+    variables = contract.variables_files(entries)
     problems = [p for p in routing_problems(read_workflows(repo, commit), variables, planned.ref)
                 if p.text not in planned.tolerated]
     if problems:
