@@ -5,7 +5,8 @@ a manual run) reaches each variables file through exactly one trigger workflow.
 
 For every subset: mono-to-separate's and separate-to-mono's plans (every refusal, the routing of
 the source included), add-region and set-trigger applied for real (their post-conditions read
-the result commit). For a few subsets both pattern moves run in full, one after the other.
+the result commit). For a monorepo without path triggers both pattern moves run in full, one
+after the other.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import pytest
 
 from migrate import contract
 from migrate.commands import add_region, mono_to_separate, separate_to_mono, set_trigger
-from migrate.routing import routing_problems
+from migrate.plan import FileWrite
+from migrate.routing import routing_problems, workflow_files
 from migrate.workflows import read_workflows
 from tests.helpers import commit_all, git
 from tests.suite_fixtures import TRIGGER_SUBSETS, case_answers, generate
@@ -45,18 +47,34 @@ def _routing(repo: Path, rev: str) -> list[str]:
     return [p.text for p in routing_problems(read_workflows(repo, rev), variables)]
 
 
+@pytest.fixture(scope="module")
+def app_repo(plain_suite: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The app repository of the separate pattern (its files do not depend on the trigger
+    kinds; separate-to-mono only reads it)."""
+    return _generated(plain_suite, tmp_path_factory.mktemp("app") / "acme-app", "separate-app",
+                      ["path"])
+
+
 @pytest.mark.parametrize("kinds", TRIGGER_SUBSETS, ids=["-".join(k) for k in TRIGGER_SUBSETS])
 def test_every_migration_takes_a_repository_of_these_trigger_kinds(
-        kinds: list[str], plain_suite: Path, tmp_path: Path) -> None:
+        kinds: list[str], plain_suite: Path, app_repo: Path, tmp_path: Path) -> None:
     mono = _generated(plain_suite, tmp_path / "acme-platform", "monorepo", kinds)
-    app = _generated(plain_suite, tmp_path / "acme-app", "separate-app", kinds)
     infra = _generated(plain_suite, tmp_path / "acme-infra", "separate-infra", kinds)
     assert _routing(mono, "HEAD") == [] and _routing(infra, "HEAD") == []
 
     split = mono_to_separate.plan(mono_to_separate.Settings(mono, tmp_path / "out-infra"))
-    assert [c.path for c in split.infra.changes if contract.is_trigger_workflow(c.path)] == [
+    # The infra repository as planned (the kept files, then the plan's writes) routes each
+    # variables file once for every kind: the post-condition, on the plan.
+    planned = {p.relative_to(mono).as_posix(): p.read_bytes()
+               for p in (mono / "infra").iterdir()}
+    planned.update({p: (mono / p).read_bytes() for p in split.keep_paths if (mono / p).is_file()})
+    planned.update({c.path: c.new for c in split.infra.changes
+                    if isinstance(c, FileWrite) and c.new is not None})
+    assert [p for p in planned if contract.is_trigger_workflow(p)] == [
         ".github/workflows/trigger-infra.yml"]
-    merge = separate_to_mono.plan(separate_to_mono.Settings(app, infra, tmp_path / "out-mono"))
+    assert [p.text for p in routing_problems(workflow_files(planned),
+                                             contract.variables_files(planned))] == []
+    merge = separate_to_mono.plan(separate_to_mono.Settings(app_repo, infra, tmp_path / "out-mono"))
     assert merge.plan.repo == tmp_path / "out-mono"
 
     region = add_region.run(add_region.Settings(mono, "eu-west"))
@@ -71,12 +89,12 @@ def test_every_migration_takes_a_repository_of_these_trigger_kinds(
     assert not (tmp_path / "out-infra").exists() and not (tmp_path / "out-mono").exists()
 
 
-@pytest.mark.parametrize("kinds", [["tag"], ["manual"]], ids="-".join)
-def test_a_monorepo_of_these_kinds_splits_and_joins_again(
-        kinds: list[str], plain_suite: Path, tmp_path: Path) -> None:
-    """In full: mono-to-separate, then separate-to-mono of its two results."""
-    mono = _generated(plain_suite, tmp_path / "acme-platform", "monorepo", kinds)
-    mono_to_separate.run(mono_to_separate.Settings(mono, tmp_path / "acme-infra"))
+def test_a_monorepo_without_path_triggers_splits_and_joins_again(
+        plain_suite: Path, tmp_path: Path) -> None:
+    """In full, each with its post-conditions: mono-to-separate, then separate-to-mono of its two
+    results, for a monorepo dispatching on branch pushes, tags and manual runs only."""
+    mono = _generated(plain_suite, tmp_path / "acme-platform", "monorepo", ["branch", "manual", "tag"])
+    mono_to_separate.run(mono_to_separate.Settings(mono, tmp_path / "acme-infra", history=False))
     app = tmp_path / "acme-app"
     git(tmp_path, "clone", "-q", "--branch", "repo-migrate/mono-to-separate", str(mono), str(app))
     assert _routing(tmp_path / "acme-infra", "HEAD") == []
