@@ -11,15 +11,11 @@ API
 ---
 - ``set_triggers(text, spec, name)``: the workflow text with its push and manual triggers set.
 - ``find_on(doc)``: the top-level ``on`` entry of a parsed workflow.
-- ``InputReference(line, name, text)``; ``dropped_input_references(text, spec, name)``: where the
-  jobs use an input of on.workflow_dispatch that setting *spec* would remove.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import yaml
@@ -408,62 +404,3 @@ def set_triggers(text: str, spec: TriggerSpec, name: str = "the workflow") -> st
     expected = dict(doc.data)
     expected[on_key.value] = _expected(doc, on, doc.data[on_key.value], spec)
     return verify(doc, apply_edits(text, edits), expected)
-
-
-# --- inputs a removed workflow_dispatch would leave undefined -----------------------------------
-@dataclass(frozen=True)
-class InputReference:
-    """A use of a manual-run input in the workflow: its line (1-based), the input, the line's text."""
-
-    line: int
-    name: str
-    text: str
-
-
-_EXPRESSION = re.compile(r"\$\{\{.*?\}\}", re.DOTALL)
-_IF_LINE = re.compile(r"^[ \t]*(?:-[ \t]+)?if:[ \t]*(\S.*)$", re.MULTILINE)
-_INPUT = re.compile(
-    r"(?<![\w.-])(?P<event>github\s*\.\s*event\s*\.\s*)?inputs\s*"
-    r"(?:\.\s*(?P<dot>[A-Za-z_][\w-]*)|\[\s*'(?P<single>[^']*)'\s*\]|\[\s*\"(?P<double>[^\"]*)\"\s*\])",
-    re.IGNORECASE)
-
-
-def _input_names(doc: YamlDoc, on: yaml.Node, event: str) -> set[str]:
-    inputs = _find(doc, on, (event, "inputs"))
-    if not isinstance(inputs, yaml.MappingNode):
-        return set()
-    return {k.value.lower() for k, _ in inputs.value if isinstance(k, yaml.ScalarNode)}
-
-
-def dropped_input_references(text: str, spec: TriggerSpec, name: str = "the workflow",
-                             read_by_any_event: Collection[str] = ()) -> list[InputReference]:
-    """Where the workflow uses an input of on.workflow_dispatch (``inputs.x``,
-    ``github.event.inputs.x``) that setting *spec* removes; empty when manual runs stay or
-    define no inputs. An input on.workflow_call also defines stays defined for ``inputs.x``, and
-    ``github.event.inputs.x`` of an input in *read_by_any_event* is read on purpose whatever the
-    event (empty without a manual run)."""
-    if spec.manual:
-        return []
-    doc = YamlDoc(text, name)
-    on_key, on = find_on(doc)
-    dispatch = _input_names(doc, on, "workflow_dispatch")
-    if not dispatch:
-        return []
-    called = _input_names(doc, on, "workflow_call")
-    skip = (doc.start(on_key), doc.content_end(on))  # the definitions themselves
-    found: dict[tuple[int, str], InputReference] = {}
-    spans = [m.span() for m in _EXPRESSION.finditer(text)]
-    spans += [m.span(1) for m in _IF_LINE.finditer(text)]
-    for start, end in spans:
-        if skip[0] <= start < skip[1]:
-            continue
-        for ref in _INPUT.finditer(text, start, end):
-            input_name = (ref["dot"] or ref["single"] or ref["double"] or "").lower()
-            if input_name not in dispatch or (input_name in called and not ref["event"]) or (
-                    ref["event"] and input_name in read_by_any_event):
-                continue
-            line = text.count("\n", 0, ref.start()) + 1
-            line_text = text.splitlines()[line - 1].strip()
-            found.setdefault((line, input_name), InputReference(line, input_name, line_text))
-    return [found[k] for k in sorted(found)]
-

@@ -6,6 +6,11 @@ new trigger workflow is filtered to that file and existing triggers stop firing 
 (``triggers``); the Copier answers record the region, and the files the suite renders from the
 regions (the READMEs) follow, so that `copier update` keeps the files.
 
+Which regions the repository has and which file is copied: ``existing``. A region a variables
+file already deploys is refused, and so is a repository whose routing is already broken (a
+variables file dispatched twice for one event of some trigger kind, or never; a workflow GitHub
+refuses), before any work.
+
 ``plan(settings)`` reads the repository at HEAD (``plan_add_region`` is the pure part, from the
 files to the plan); ``apply(planned)`` commits it on a new branch, checked by ``verify``.
 """
@@ -20,14 +25,19 @@ from pathlib import Path
 from typing import Any
 
 from migrate import gitops, regions, suite, yaml_splice
+from migrate.commands.add_region.existing import (
+    answers_of,
+    choose_source,
+    existing_regions,
+    listed_regions,
+    refuse_deployed_region,
+)
 from migrate.commands.add_region.triggers import NewRegion, exclude_from_existing, new_trigger
 from migrate.commands.add_region.variables import Variables, new_variables_text, read_variables
 from migrate.contract import (
     ANSWERS_FILE,
-    SHARED_VARIABLES,
     is_workflow_file,
     load_yaml,
-    read_answers,
     variables_files,
 )
 from migrate.errors import Refused, VerificationFailed
@@ -96,63 +106,6 @@ class RegionPlan:
                 "unfiltered_triggers": list(self.unfiltered_triggers)}
 
 
-def _answers(files: Mapping[str, bytes]) -> dict[str, Any] | None:
-    return read_answers(files.get(ANSWERS_FILE))
-
-
-def _listed_regions(answers: Mapping[str, object] | None) -> list[str] | None:
-    listed = answers.get("regions") if answers else None
-    return [str(r) for r in listed] if isinstance(listed, list) else None
-
-
-def _region_files(files: Mapping[str, bytes]) -> dict[str, str]:
-    found = {r: p for p in files if (r := regions.region_of_file(p)) is not None}
-    return dict(sorted(found.items()))
-
-
-def existing_regions(files: Mapping[str, bytes], answers: Mapping[str, object] | None) -> set[str]:
-    """Regions the repository has: a variables file, a trigger, or (multi-region) an answer."""
-    names = set(_region_files(files))
-    names.update(p[len(".github/workflows/trigger-infra-"):].rsplit(".", 1)[0]
-                 for p in files if p.startswith(".github/workflows/trigger-infra-"))
-    # Other patterns list regions too, but deploy only to the first: only multi-region's list
-    # says which regions exist.
-    if answers and answers.get("pattern") == "multi-region":
-        names.update(_listed_regions(answers) or [])
-    return names
-
-
-def choose_source(files: Mapping[str, bytes], answers: Mapping[str, object] | None,
-                  from_region: str | None) -> str:
-    """The variables file to copy: --from's, else the first region's, else infra/variables.yml."""
-    by_region = _region_files(files)
-    if from_region is not None:
-        regions.validate_region_name(from_region)
-        if from_region not in by_region:
-            have = ", ".join(by_region) or "none"
-            raise Refused(f"--from {from_region}: there is no {regions.region_file(from_region)} "
-                          f"(regions with a variables file: {have})",
-                          "pass --from with one of those regions, or leave it out")
-        return by_region[from_region]
-    # A repository with infra/variables.yml (a monorepo or infra repository that already got a
-    # region) copies its main file, unless it is a multi-region one or that file has no region.
-    multi = answers is not None and answers.get("pattern") == "multi-region"
-    if SHARED_VARIABLES in files and not multi and (
-            not by_region or read_variables(SHARED_VARIABLES, files[SHARED_VARIABLES]).cloud_region):
-        return SHARED_VARIABLES
-    if by_region:
-        for name in _listed_regions(answers) or []:
-            if name in by_region:
-                return by_region[name]
-        return next(iter(by_region.values()))
-    if SHARED_VARIABLES in files:
-        return SHARED_VARIABLES
-    raise Refused("found no variables file to copy (neither infra/variables.yml nor "
-                  "infra/<region>-variables.yml)",
-                  "run add-region in a customer repository that has its infra/ variables, "
-                  "or pass --repo PATH")
-
-
 def _as_list(value: object) -> list[object]:
     return list(value) if isinstance(value, (list, tuple)) else []
 
@@ -180,26 +133,12 @@ def _network_plan(src: Variables, others: Sequence[Variables], region: str,
     return regions.allocate_vpc(src.vpc, taken, preferred=preferred, reserved=reserved)
 
 
-def _refuse_region_in_a_file(region: str, cloud: str, files: Sequence[Variables]) -> None:
-    """A variables file that already deploys the region (by its region.name or its cloud region,
-    such as a monorepo's infra/variables.yml) means the region exists."""
-    for other in files:
-        if other.name == region or other.cloud_region == cloud:
-            raise Refused(
-                f"the region {region} already exists: {other.path} deploys "
-                + (f"region {other.name} " if other.name else "")
-                + f"in {other.cloud_region}" + (f" (the cloud region of {region})"
-                                                 if other.name != region else ""),
-                "pick a region that has no variables file yet; to change this one, edit "
-                f"{other.path}")
-
-
 def plan_add_region(files: Mapping[str, bytes], settings: Settings,
                     catalog: Mapping[str, CatalogEntry], *, base: str | None = None,
                     render: Renderer | None = None, ref: str = MAIN) -> RegionPlan:
     """The plan of `add-region`: from the repository's files (HEAD) to the writes it makes."""
     region = regions.validate_region_name(settings.region)
-    answers = _answers(files)
+    answers = answers_of(files)
     if region in existing_regions(files, answers):
         raise Refused(f"the region {region} already exists (its variables file, trigger "
                       "workflow or the Copier answers' regions list)",
@@ -213,7 +152,7 @@ def plan_add_region(files: Mapping[str, bytes], settings: Settings,
                       f"add them to {source_path} (the provider's contract), commit, run again")
     others = [read_variables(p, d) for p, d in sorted(files.items())
               if p.startswith("infra/") and p.count("/") == 1 and p.endswith((".yml", ".yaml"))]
-    _refuse_region_in_a_file(region, cloud, others)
+    refuse_deployed_region(region, cloud, others)
     entry = catalog.get(region)
     in_catalog = entry is not None and entry.cloud_region == cloud
     zones = ([] if not src.zones
@@ -255,7 +194,7 @@ def plan_add_region(files: Mapping[str, bytes], settings: Settings,
                           f"{answers.get('pattern')} template: copier update leaves them as they "
                           "are (apply template changes to them by hand)"))
     answer_changes: list[AnswersChange] = []
-    listed = _listed_regions(answers)
+    listed = listed_regions(answers)
     if listed is not None and region not in listed:
         if in_catalog:
             old = files[ANSWERS_FILE]
@@ -313,7 +252,7 @@ def plan(settings: Settings) -> RegionPlan:
     # trigger workflow, is the user's to fix first: the result could not be right either.
     refuse_broken_routing(repo, variables_files(tree), gitops.current_branch(repo), rev=base)
     catalog = catalog_entries(suite.read_region_catalog())
-    answers = _answers(files)
+    answers = answers_of(files)
     with ExitStack() as stack:
         project = (stack.enter_context(suite.open_suite(answers, files.get(ANSWERS_FILE)))
                    if answers is not None else None)

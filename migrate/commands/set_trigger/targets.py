@@ -15,7 +15,7 @@ from migrate import contract, gitops
 from migrate.errors import Refused
 from migrate.plan import Note
 from migrate.trigger_spec import TriggerSpec
-from migrate.triggers import dropped_input_references
+from migrate.workflow_inputs import dropped_input_references
 
 
 def _not_run_by_github(path: str) -> Refused:
