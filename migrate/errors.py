@@ -17,7 +17,8 @@ class ExitCode(enum.IntEnum):
     USAGE = 2  # the command line itself is wrong (unknown option, missing argument)
     REFUSED = 3  # the starting state or the input is unsafe or invalid; nothing was changed
     VERIFY_FAILED = 4  # the result failed a post-condition in the scratch copy; nothing published
-    INTERRUPTED = 130  # Ctrl-C / SIGTERM; the source is as it was
+    INTERRUPTED = 130  # Ctrl-C (SIGINT); scratch folders removed; stderr says what was changed
+    TERMINATED = 143  # SIGTERM; the same as 130
 
 
 EXIT_CODE_TABLE = """\
@@ -25,9 +26,12 @@ Exit codes:
   0    done, or nothing to do (already up to date)
   1    unexpected error (a bug: please report it with the traceback)
   2    usage error (unknown option, missing argument)
-  3    refused: unsafe starting state or invalid input; nothing was changed
+  3    refused: unsafe starting state or invalid input, or another run is working on
+       the same repository; nothing was changed
   4    the result failed a post-condition check; nothing was published
-  130  interrupted; nothing was changed"""
+  130  interrupted (Ctrl-C); stderr says what was changed: nothing, unless the
+       signal came as the result was published (then it says how to undo it)
+  143  terminated (SIGTERM); as 130"""
 
 
 class MigrateError(Exception):

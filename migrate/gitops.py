@@ -4,10 +4,19 @@ API
 ---
 - ``git(repo, *args, input=None, check=True) -> str`` / ``git_bytes(...) -> bytes``: run git in
   *repo* with ``-c core.hooksPath=/dev/null``, ``GIT_TERMINAL_PROMPT=0`` and
-  ``GIT_OPTIONAL_LOCKS=0`` (so even ``git status`` never rewrites the user's index); a failure
-  raises ``GitFailed`` (an unexpected error, with git's stderr).
+  ``GIT_OPTIONAL_LOCKS=0`` (so even ``git status`` never rewrites the user's index), as a child
+  process Ctrl-C and SIGTERM stop (``migrate.interrupts``); a failure raises ``GitFailed`` (an
+  unexpected error, with git's stderr), except git's refusal of a repository another user owns
+  (``safe.directory``), which is ``Refused`` with the fix. ``run_git(repo, *args)`` returns the
+  completed process instead of raising.
+- ``git_env(extra=None)``: the environment of every git process, also those other tools start
+  (git-filter-repo, Copier): the settings of ``SAFE_CONFIG`` as ``GIT_CONFIG_COUNT`` variables,
+  and none of the variables that would point git at another repository.
 - ``toplevel(path)``, ``git_dir(repo)``, ``head_sha(repo)``, ``current_branch(repo)``,
-  ``branch_exists(repo, branch)``, ``is_shallow(repo)``.
+  ``branch_exists(repo, branch)``, ``is_shallow(repo)``, ``is_bare(path)``.
+- ``skip_worktree_blobs(folder, prefix)`` -> ``{path: blob_sha}``: index entries git keeps out
+  of the working tree (sparse checkout, ``--skip-worktree``), whose copy in git is the one that
+  counts; ``{}`` outside a repository.
 - ``ls_tree(repo, rev)`` -> ``{path: (mode, blob_sha)}`` and ``read_tree(repo, rev, prefix="")``
   -> ``{path: bytes}`` (one ``cat-file --batch`` for all blobs); ``read_file(repo, rev, path)``
   -> ``bytes | None``.
@@ -21,13 +30,16 @@ API
 from __future__ import annotations
 
 import os
+import re
 import subprocess
-import tempfile
 from pathlib import Path
 
+from migrate import interrupts, scratch
 from migrate.errors import Refused
 
 SAFE_CONFIG = ("-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false")
+_SAFE_PAIRS = (("core.hooksPath", "/dev/null"), ("core.fsmonitor", "false"))
+_DUBIOUS = b"detected dubious ownership"
 # Variables that would point git at another repository than the one we name.
 _REPO_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
              "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE", "GIT_COMMON_DIR")
@@ -45,20 +57,41 @@ def git_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env.setdefault("GIT_ASKPASS", "true")
     # The same settings as SAFE_CONFIG, for git processes started by other tools (filter-repo).
     n = int(env.get("GIT_CONFIG_COUNT", "0") or 0)
-    for i, (key, value) in enumerate((("core.hooksPath", "/dev/null"), ("core.fsmonitor", "false"))):
+    for i, (key, value) in enumerate(_SAFE_PAIRS):
         env[f"GIT_CONFIG_KEY_{n + i}"] = key
         env[f"GIT_CONFIG_VALUE_{n + i}"] = value
-    env["GIT_CONFIG_COUNT"] = str(n + 2)
+    env["GIT_CONFIG_COUNT"] = str(n + len(_SAFE_PAIRS))
     if extra:
         env.update(extra)
     return env
 
 
+def refuse_dubious_ownership(repo: Path, stderr: bytes) -> None:
+    """Refuse, naming the fix, when *stderr* is git's refusal of a repository another user owns."""
+    if _DUBIOUS in stderr:
+        # git names the folder its safe.directory setting must hold (the repository's top level).
+        named = re.search(rb"dubious ownership in repository at '([^']*)'", stderr)
+        where = named.group(1).decode(errors="replace") if named else str(repo.absolute())
+        raise Refused(f"git refuses to work in {where}: it is owned by another user (git's "
+                      "safe.directory check: \"detected dubious ownership\")",
+                      f"if you trust it: git config --global --add safe.directory {where}; or "
+                      "run as the user who owns it")
+
+
+def run_git(repo: Path, *args: str, input: bytes | None = None,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run ``git -C repo args`` safely; the completed process, whatever its exit code."""
+    cmd = ["git", *SAFE_CONFIG, "-C", str(repo), *args]
+    proc = interrupts.run(cmd, input=input, env=git_env(env))
+    if proc.returncode != 0:
+        refuse_dubious_ownership(repo, proc.stderr)
+    return proc
+
+
 def git_bytes(repo: Path, *args: str, input: bytes | None = None, check: bool = True,
               env: dict[str, str] | None = None) -> bytes:
     """Run ``git -C repo args`` safely and return its stdout as bytes."""
-    cmd = ["git", *SAFE_CONFIG, "-C", str(repo), *args]
-    proc = subprocess.run(cmd, input=input, capture_output=True, env=git_env(env))
+    proc = run_git(repo, *args, input=input, env=env)
     if check and proc.returncode != 0:
         raise GitFailed(f"git {' '.join(args)} failed in {repo} (exit {proc.returncode}):\n"
                         + proc.stderr.decode(errors="replace"))
@@ -74,8 +107,7 @@ def git(repo: Path, *args: str, input: str | None = None, check: bool = True,
 
 
 def _ok(repo: Path, *args: str) -> bool:
-    cmd = ["git", *SAFE_CONFIG, "-C", str(repo), *args]
-    return subprocess.run(cmd, capture_output=True, env=git_env()).returncode == 0
+    return run_git(repo, *args).returncode == 0
 
 
 def toplevel(path: Path) -> Path:
@@ -104,6 +136,24 @@ def branch_exists(repo: Path, branch: str) -> bool:
 
 def is_shallow(repo: Path) -> bool:
     return git(repo, "rev-parse", "--is-shallow-repository").strip() == "true"
+
+
+def is_bare(path: Path) -> bool:
+    """True when *path* is (inside) a bare repository."""
+    return run_git(path, "rev-parse", "--is-bare-repository").stdout.strip() == b"true"
+
+
+def skip_worktree_blobs(folder: Path, prefix: str) -> dict[str, str]:
+    """``{path: blob_sha}`` of the index entries under *prefix* (relative to *folder*) that git
+    keeps out of the working tree; ``{}`` when *folder* is in no repository."""
+    proc = run_git(folder, "ls-files", "-z", "-t", "--stage", "--", prefix)
+    found: dict[str, str] = {}
+    for entry in proc.stdout.split(b"\0") if proc.returncode == 0 else []:
+        meta, _, path = entry.partition(b"\t")
+        fields = meta.split(b" ")
+        if fields[0] == b"S" and len(fields) == 4:
+            found[path.decode("utf-8", errors="surrogateescape")] = fields[2].decode()
+    return found
 
 
 def ls_tree(repo: Path, rev: str) -> dict[str, tuple[str, str]]:
@@ -156,22 +206,30 @@ def merge_file(ours: bytes, base: bytes, theirs: bytes) -> bytes | None:
     Returns the merged bytes, or None on a conflict. This is how edits are replayed onto newly
     rendered template text, the way `copier update` does it.
     """
-    with tempfile.TemporaryDirectory(prefix="repo-migrate-merge-") as tmp:
+    with scratch.scratch_dir(f"{scratch.PREFIX}merge-") as tmp:
         paths = []
         for name, data in (("ours", ours), ("base", base), ("theirs", theirs)):
-            path = Path(tmp) / name
+            path = tmp / name
             path.write_bytes(data)
             paths.append(str(path))
-        done = subprocess.run(["git", "merge-file", "-p", "--quiet", *paths],
-                              capture_output=True, env=git_env())
+        done = interrupts.run(["git", *SAFE_CONFIG, "merge-file", "-p", "--quiet", *paths],
+                              env=git_env())
     return done.stdout if done.returncode == 0 else None
 
 
 def check_repo(path: Path) -> None:
-    """Refuse a path that is not a git working tree."""
+    """Refuse a path that is not a git working tree (a bare repository, say, or another user's)."""
     if not path.exists():
         raise Refused(f"{path} does not exist", "pass the path of a git repository")
-    if not _ok(path, "rev-parse", "--is-inside-work-tree"):
+    inside = run_git(path, "rev-parse", "--is-inside-work-tree")
+    if inside.returncode == 0 and inside.stdout.strip() == b"false":
+        if run_git(path, "rev-parse", "--is-bare-repository").stdout.strip() == b"true":
+            raise Refused(f"{path} is a bare repository: it has no working tree or checked-out branch "
+                          "to migrate", f"clone it and run in the clone: git clone {path} "
+                          f"{path.name.removesuffix('.git')}-work")
+        raise Refused(f"{path} is inside a git directory, not in a working tree",
+                      "pass the path of the repository's working tree")
+    if inside.returncode != 0:
         raise Refused(f"{path} is not a git working tree",
                       "pass the path of a (non-bare) git repository, or run from inside one")
 

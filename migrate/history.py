@@ -8,7 +8,8 @@ API
   just that branch's objects instead.
 - ``filter_repo(work, args, *, progress)``: run git-filter-repo (the pinned Python module, as a
   subprocess) in *work* with *args*; on a terminal (``progress=True``) a bar counts the commits
-  parsed, otherwise it is quiet. Raises ``GitFailed`` with its output when it fails.
+  parsed, otherwise it is quiet. Raises ``GitFailed`` with its output when it fails; Ctrl-C or
+  SIGTERM stops it with its git processes (``migrate.interrupts``).
 - ``commit_map(work)``: the path of the ``old new`` commit map filter-repo wrote.
 - ``count_commits(repo, rev, path=None)``: commits reachable from *rev* (touching *path*).
 """
@@ -21,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from migrate import gitops
+from migrate import gitops, interrupts
 from migrate.gitops import GitFailed
 
 _PARSED = re.compile(rb"Parsed (\d+) commits")
@@ -74,17 +75,18 @@ def filter_repo(work: Path, args: list[str], *, progress: bool = False,
     """Run git-filter-repo in the scratch clone *work* (never in a user's repository)."""
     cmd = [sys.executable, "-m", "git_filter_repo", "--force", *args]
     bar = _Bar(sys.stderr, label, count_commits(work)) if progress else None
-    proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            env=gitops.git_env())
-    assert proc.stdout is not None
     output = bytearray()
-    while chunk := proc.stdout.read1(65536):  # type: ignore[attr-defined]
-        output += chunk
-        if bar is not None:
-            found = _PARSED.findall(bytes(output[-4096:]))
-            if found:
-                bar.update(int(found[-1]))
-    code = proc.wait()
+    with interrupts.started(cmd, cwd=work, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, env=gitops.git_env()) as proc:
+        assert proc.stdout is not None
+        interrupts.kill_point("filter-repo-running")
+        while chunk := proc.stdout.read1(65536):  # type: ignore[attr-defined]
+            output += chunk
+            if bar is not None:
+                found = _PARSED.findall(bytes(output[-4096:]))
+                if found:
+                    bar.update(int(found[-1]))
+        code = proc.wait()
     if bar is not None:
         bar.close()
     if code != 0:

@@ -7,7 +7,9 @@ runs and nothing is checked out. The user's current branch, index and working tr
 modified. A result in an existing repository is a commit on a new branch; a new repository is
 built next to its destination and renamed into place. Killing the process at any moment leaves
 the user's repository as it was and no destination (at worst a scratch directory named
-``.<dest>.repo-migrate-*`` beside it, or one in the system temp directory).
+``.<dest>.repo-migrate-<pid>-*`` beside it, or one in the system temp directory, which the next
+run removes: ``migrate.leftovers``). Ctrl-C and SIGTERM unwind (``migrate.interrupts``) and
+never cut a publication in two; each publication is recorded there, with how to undo it.
 
 API
 ---
@@ -21,50 +23,52 @@ API
   ``publish_branch`` (fetch the commit into *repo*, then ``git update-ref REF SHA ""``: creation
   only, an existing branch is never overwritten). Commands that must verify several results
   together use the two halves.
+- ``publish_with_branch(staging, dest, repo, plan, prepared) -> Published``: a new repository
+  (*staging* renamed to *dest*) and a branch in *repo*, both or neither: the commit is fetched
+  first, the two are recorded in *repo*'s lock (``migrate.locks.publishing``), DEST is renamed
+  into place and the branch created with no signal between them, and DEST is moved back out if
+  the branch cannot be created.
 - ``create_repository(dest, plan, *, verify=None, initial_branch="main", ident_from=None)``: a new
   repository at *dest* holding ``plan.changes`` in one commit, checked out, committed and clean.
-- Building blocks: ``check_destination(dest)``, ``staging_dir(dest)`` (a scratch directory beside
-  *dest*, removed on error), ``publish_directory(staging, dest)`` (rename into place),
-  ``scratch_dir()`` (in the system temp directory, always removed), ``identity_env(repo)``,
-  ``advance_branch(repo, commit)`` (move a scratch repository's branch and check it out),
-  ``kill_point(step)``.
+- Building blocks: ``check_destination(dest)`` (refuses a non-empty destination, one inside a
+  source, and a mount point), ``staging_dir(dest)`` (a scratch directory beside *dest*, removed
+  on error, after removing those killed runs left there), ``publish_directory(staging, dest)``
+  (rename into place; a rename the filesystem refuses is a ``Refused``), ``scratch_dir()`` (in the
+  temp directory, always removed), ``identity_env(repo)``, ``advance_branch(repo, commit)`` (move
+  a scratch repository's branch and check it out), ``kill_point(step)``.
 - ``kill_point(step)``: named step boundaries for the interrupt tests: when the environment
-  variable ``REPO_MIGRATE_TEST_KILL_AT`` equals *step*, the process SIGKILLs itself there.
+  variable ``REPO_MIGRATE_TEST_KILL_AT`` equals *step*, the process sends itself a signal there:
+  SIGKILL, or the one ``REPO_MIGRATE_TEST_KILL_SIGNAL`` names (``TERM``, ``INT``).
 """
 
 from __future__ import annotations
 
+import errno
 import os
-import shutil
-import signal
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from migrate import gitops
+from migrate import gitops, interrupts, leftovers, locks, scratch
 from migrate.errors import Refused
 from migrate.plan import Change, FileDelete, FileMove, FileWrite, Plan, Published
 
-KILL_ENV = "REPO_MIGRATE_TEST_KILL_AT"
 Verify = Callable[[Path, str], None]
+# A rename the filesystem refuses: a mount point or a folder in use, another filesystem, no right.
+_RENAME_REFUSALS = {errno.EBUSY: "it is a mount point or in use", errno.EXDEV: "it is on another filesystem",
+                    errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+                    errno.ENOTEMPTY: "it is not empty", errno.EEXIST: "it is not empty"}
 
 
-def kill_point(step: str) -> None:
-    """Die here, as if killed, when the interrupt tests ask for *step*."""
-    if os.environ.get(KILL_ENV) == step:
-        os.kill(os.getpid(), signal.SIGKILL)
+# The interrupt tests' step boundaries (see the module's API), here where the steps are.
+KILL_ENV = interrupts.KILL_ENV
+kill_point = interrupts.kill_point
 
 
-@contextmanager
-def scratch_dir(prefix: str = "repo-migrate-") -> Iterator[Path]:
-    """A private directory in the system temp directory, removed afterwards."""
-    path = Path(tempfile.mkdtemp(prefix=prefix))
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
+def scratch_dir(prefix: str = scratch.PREFIX) -> AbstractContextManager[Path]:
+    """A private directory in the temp directory, named after this run, removed afterwards."""
+    return scratch.scratch_dir(prefix)
 
 
 def check_destination(dest: Path, *, not_inside: Iterable[Path] = ()) -> None:
@@ -78,6 +82,10 @@ def check_destination(dest: Path, *, not_inside: Iterable[Path] = ()) -> None:
     if dest.is_symlink() or (dest.exists() and (not dest.is_dir() or any(dest.iterdir()))):
         raise Refused(f"destination {dest} exists and is not empty",
                       "choose a new path, or remove it first")
+    if dest.is_dir() and os.path.ismount(dest):
+        raise Refused(f"destination {dest} is a mount point: the new repository is built beside it "
+                      "and moved into place in one rename, which cannot replace a mount point",
+                      f"pass a new folder inside it (e.g. {dest / dest.name}), or unmount it")
 
 
 @contextmanager
@@ -85,24 +93,43 @@ def staging_dir(dest: Path) -> Iterator[Path]:
     """A scratch directory beside *dest* (same filesystem, so publishing is one rename)."""
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        path = Path(tempfile.mkdtemp(prefix=f".{dest.name}.repo-migrate-", dir=dest.parent))
+        leftovers.sweep_beside(dest)
+        path = scratch.make_dir(f".{dest.name}.{scratch.PREFIX}", dest.parent)
     except OSError as exc:
         raise Refused(f"cannot create {dest}: {exc.strerror or exc}",
                       "choose a destination in a folder you can write to") from exc
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o777 & ~umask)  # mkdtemp makes it private; the result is an ordinary folder
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(path, 0o777 & ~umask)  # mkdtemp makes it private; the result is an ordinary folder
         yield path
     finally:
-        shutil.rmtree(path, ignore_errors=True)
+        scratch.remove(path)
 
 
 def publish_directory(staging: Path, dest: Path) -> None:
     """Move the finished *staging* directory to *dest* in one rename (an empty *dest* is replaced)."""
     check_destination(dest)
     kill_point("before-publish-directory")
-    os.rename(staging, dest)
+    with interrupts.deferred():
+        try:
+            os.rename(staging, dest)
+        except OSError as exc:
+            why = _RENAME_REFUSALS.get(exc.errno or 0)
+            if why is None:
+                raise
+            raise Refused(f"cannot move the new repository into place at {dest}: {why} "
+                          f"({exc.strerror}); nothing was published",
+                          "pass a destination that does not exist yet, in a folder you can write "
+                          "to on the same filesystem") from exc
+        interrupts.record_change(f"the repository {dest}", f"rm -rf {dest}")
+
+
+def unpublish_directory(dest: Path, staging: Path) -> None:
+    """Move a repository just published at *dest* back to *staging* (to be removed with it)."""
+    with interrupts.deferred():
+        os.rename(dest, staging)
+        interrupts.forget_change(f"the repository {dest}")
 
 
 def identity_env(repo: Path) -> dict[str, str]:
@@ -159,8 +186,8 @@ def commit_changes(repo: Path, changes: Iterable[Change], message: str, *,
     _apply_to_entries(entries, changes, write_blob)
     if parents and entries == base and len(parents) == 1:
         return None
-    with tempfile.TemporaryDirectory(prefix="repo-migrate-index-") as tmp:
-        env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+    with scratch.scratch_dir(f"{scratch.PREFIX}index-") as tmp:
+        env = {"GIT_INDEX_FILE": str(tmp / "index")}
         if parents:
             gitops.git(repo, "read-tree", parents[0], env=env)
         zero = "0 " + "0" * len(next(iter(base.values()))[1]) if base else ""
@@ -189,10 +216,20 @@ def create_branch(repo: Path, branch: str, commit: str, reason: str) -> None:
     """Create ``refs/heads/<branch>`` at *commit*; refuses (never overwrites) an existing one."""
     gitops.check_branch_free(repo, branch)
     ref = f"refs/heads/{branch}"
-    out = gitops.git_bytes(repo, "update-ref", "-m", reason, ref, commit, "", check=False)
-    if gitops.git(repo, "rev-parse", "-q", "--verify", ref, check=False).strip() != commit:
-        raise Refused(f"branch {branch} appeared in {repo} while the command ran ({out!r})",
-                      f"pass --branch NAME to use another name, or delete it (git branch -D {branch})")
+    with interrupts.deferred():
+        done = gitops.run_git(repo, "update-ref", "-m", reason, ref, commit, "")
+        if done.returncode != 0:
+            why = done.stderr.decode(errors="replace").strip()
+            raise Refused(f"branch {branch} appeared in {repo} while the command ran ({why})",
+                          f"pass --branch NAME to use another name, or delete it (git branch -D {branch})")
+        interrupts.record_change(f"branch {branch} in {repo}", f"git -C {repo} branch -D {branch}")
+
+
+def delete_branch(repo: Path, branch: str, commit: str) -> None:
+    """Delete ``refs/heads/<branch>`` if it still points at *commit* (undoing ``create_branch``)."""
+    with interrupts.deferred():
+        gitops.git(repo, "update-ref", "-d", f"refs/heads/{branch}", commit)
+        interrupts.forget_change(f"branch {branch} in {repo}")
 
 
 def advance_branch(repo: Path, commit: str) -> None:
@@ -250,6 +287,35 @@ def publish_branch(repo: Path, plan: Plan, prepared: Prepared) -> Published:
     kill_point("after-fetch")
     create_branch(repo, plan.branch, prepared.commit, f"repo-migrate {plan.command}")
     return Published(repo, plan.branch, prepared.commit)
+
+
+def publish_with_branch(staging: Path, dest: Path, repo: Path, plan: Plan,
+                        prepared: Prepared) -> Published:
+    """Publish the repository built in *staging* at *dest* and ``plan.branch`` in *repo*, both
+    or neither (see the module's API); returns the branch's ``Published``."""
+    assert plan.branch is not None
+    commit = prepared.commit
+    fetch_commit(repo, prepared.repo, commit)  # not a publication: objects no ref points at
+    kill_point("after-fetch")
+    pubs = [
+        # The new repository cannot be made again from here once gone: start over instead.
+        locks.Publication(f"the repository {dest}",
+                          f"git -C {repo} branch -D {plan.branch} and run the command again",
+                          f"rm -rf {dest}", directory=str(dest)),
+        locks.Publication(f"branch {plan.branch} in {repo}",
+                          f"git -C {repo} branch {plan.branch} {commit}",
+                          f"git -C {repo} branch -D {plan.branch}",
+                          branch=(str(repo), f"refs/heads/{plan.branch}", commit)),
+    ]
+    with locks.publishing(repo, pubs), interrupts.deferred():
+        publish_directory(staging, dest)
+        kill_point("between-publishes")
+        try:
+            create_branch(repo, plan.branch, commit, f"repo-migrate {plan.command}")
+        except BaseException:
+            unpublish_directory(dest, staging)
+            raise
+    return Published(repo, plan.branch, commit)
 
 
 def apply_to_branch(repo: Path, plan: Plan, *, verify: Verify | None = None) -> Published | None:

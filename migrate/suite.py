@@ -13,6 +13,10 @@ The one policy for the version (``open_suite``):
 - answers with ``_src_path`` and no ``_commit`` (generated from a plain folder): that folder.
 Any other failure while rendering is a bug (exit 1), never a refusal.
 
+Copier renders the plain folder, so it clones nothing; the git commands it runs for itself see
+the same safe configuration as ours (``gitops.git_env``: no hook, no fsmonitor). Scratch folders
+are named after the run (``migrate.scratch``), so a killed run's are found and removed later.
+
 API
 ---
 - ``suite_root()``: the bundled suite's folder (``$REPO_MIGRATE_SUITE`` overrides it).
@@ -34,8 +38,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,7 +45,7 @@ from typing import Any
 
 import yaml
 
-from migrate import contract, gitops
+from migrate import contract, gitops, interrupts, scratch
 from migrate.errors import Refused
 from migrate.plan import FileWrite, Note
 
@@ -98,11 +100,15 @@ def render_project(answers: Mapping[str, Any], dest: Path, *, vcs_ref: str | Non
     With *only*, just those project paths are written (the same bytes, in about half the time).
     """
     from copier import run_copy  # imported here: copier is slow to import and often unneeded
+    from plumbum import local  # Copier runs git through plumbum, whose environment is its own
 
     try:
-        run_copy(src or str(suite_root()), str(dest), data=_data(answers), vcs_ref=vcs_ref,
-                 defaults=True, unsafe=True, quiet=True, overwrite=True,
-                 exclude=[] if only is None else _only(only))
+        with local.env():
+            local.env.clear()
+            local.env.update(gitops.git_env())
+            run_copy(src or str(suite_root()), str(dest), data=_data(answers), vcs_ref=vcs_ref,
+                     defaults=True, unsafe=True, quiet=True, overwrite=True,
+                     exclude=[] if only is None else _only(only))
     except ValueError as error:
         # Copier reports an answer its validators refuse as a ValueError with their message.
         if not str(error).startswith(("Validation error for question", "Invalid choice for")):
@@ -133,8 +139,8 @@ class Suite:
         wanted = None if only is None else sorted(set(only))
         key = json.dumps([_data(answers), wanted], sort_keys=True, default=str)
         if key not in self._cache:
-            with tempfile.TemporaryDirectory(prefix="repo-migrate-render-") as tmp:
-                out = Path(tmp) / "out"
+            with scratch.scratch_dir(f"{scratch.PREFIX}render-") as tmp:
+                out = tmp / "out"
                 render_project(answers, out, src=str(self.folder), only=wanted)
                 files = {p.relative_to(out).as_posix(): p.read_bytes()
                          for p in sorted(out.rglob("*")) if p.is_file()}
@@ -167,9 +173,9 @@ def _plain_copy(root: Path, dest: Path) -> Path:
     return dest
 
 
-def bundled_suite(scratch: Path) -> Suite:
-    """The suite this toolkit ships, copied as a plain folder into *scratch*."""
-    return Suite(_plain_copy(suite_root(), scratch / "suite"))
+def bundled_suite(folder: Path) -> Suite:
+    """The suite this toolkit ships, copied as a plain folder into *folder*."""
+    return Suite(_plain_copy(suite_root(), folder / "suite"))
 
 
 def _clone_url(src: str) -> str:
@@ -180,15 +186,14 @@ def _clone_url(src: str) -> str:
     return src.removeprefix("file://")
 
 
-def _checkout(src: str, commit: str, scratch: Path) -> Path:
+def _checkout(src: str, commit: str, folder: Path) -> Path:
     """A plain folder of *src* at *commit*; Refused naming the fix when it cannot be had."""
     url = _clone_url(src)
-    clone = scratch / "suite"
+    clone = folder / "suite"
     local = Path(url).is_dir()
-    done = subprocess.run(
+    done = interrupts.run(
         ["git", *gitops.SAFE_CONFIG, "clone", "-q", "--no-checkout",
-         *(["--shared"] if local else []), "--", url, str(clone)],
-        capture_output=True, env=gitops.git_env(), stdin=subprocess.DEVNULL)
+         *(["--shared"] if local else []), "--", url, str(clone)], env=gitops.git_env())
     found = done.returncode == 0 and gitops.git(
         clone, "rev-parse", "-q", "--verify", f"{commit}^{{commit}}", check=False).strip()
     if not found:
@@ -215,14 +220,13 @@ def _version_lines(answers_text: bytes | None) -> bytes:
 @contextmanager
 def open_suite(answers: Mapping[str, Any] | None, answers_text: bytes | None = None) -> Iterator[Suite]:
     """The suite at the version that made a repository (see the module's policy); removed after."""
-    with tempfile.TemporaryDirectory(prefix="repo-migrate-suite-") as tmp:
-        scratch = Path(tmp)
+    with scratch.scratch_dir(f"{scratch.PREFIX}suite-") as folder:
         src = str((answers or {}).get("_src_path") or "")
         commit = str((answers or {}).get("_commit") or "")
         if not answers or not src:
-            yield bundled_suite(scratch)
+            yield bundled_suite(folder)
         elif commit:
-            yield Suite(_checkout(src, commit, scratch), commit, _version_lines(answers_text))
+            yield Suite(_checkout(src, commit, folder), commit, _version_lines(answers_text))
         elif (Path(_clone_url(src)) / "copier.yml").is_file():
             yield Suite(Path(_clone_url(src)), None, _version_lines(answers_text))
         else:

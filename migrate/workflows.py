@@ -212,6 +212,9 @@ def workflow_texts(repo: Path, rev: str | None = None) -> dict[str, bytes]:
         folder = repo / contract.WORKFLOWS_DIR
         files = {f"{contract.WORKFLOWS_DIR}/{p.name}": p.read_bytes()
                  for p in (folder.iterdir() if folder.is_dir() else ()) if p.is_file()}
+        # A sparse checkout leaves files out of the working tree: git's copy is the one that counts.
+        skipped = gitops.skip_worktree_blobs(repo, contract.WORKFLOWS_DIR + "/")
+        files.update(zip(skipped, gitops.cat_blobs(repo, list(skipped.values()))))
     return {path: data for path, data in sorted(files.items()) if contract.is_workflow_file(path)}
 
 

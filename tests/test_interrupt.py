@@ -2,6 +2,8 @@
 
 The engine calls ``publish.kill_point(step)`` at its step boundaries; the environment variable
 REPO_MIGRATE_TEST_KILL_AT makes the process kill itself there, so no test depends on timing.
+A killed run leaves its locks and scratch folders; the next run removes them (and the signals
+that unwind, SIGINT and SIGTERM, are tested in tests/test_faults.py).
 """
 
 from __future__ import annotations
@@ -17,11 +19,11 @@ import pytest
 from tests.helpers import git, repo_state
 from tests.monorepos import build_monorepo, copy_repo
 
-# In the order mono-to-separate reaches them; the last two come after DEST is in place.
+# In the order mono-to-separate reaches them; the last comes after DEST is in place.
 M2S_BEFORE_DEST = ["after-infra-clone", "after-filter-repo", "after-infra-commit", "before-scratch",
                    "after-scratch-clone", "after-commit", "after-verify", "before-publish",
-                   "before-publish-directory"]
-M2S_AFTER_DEST = ["between-publishes", "after-fetch"]
+                   "after-fetch", "before-publish-directory"]
+M2S_AFTER_DEST = ["between-publishes"]
 S2M_STEPS = ["after-app-clone", "after-infra-fetch", "after-merge", "before-publish",
              "before-publish-directory"]
 
@@ -44,9 +46,11 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def leftovers(folder: Path, dest: Path) -> list[str]:
-    """What is beside DEST: only the source and, at most, a scratch directory named as such."""
+    """What is beside DEST: only the source and, at most, a scratch directory named as such and
+    the killed run's lock of DEST."""
     return sorted(p.name for p in folder.iterdir() if p != dest and p.name != ".tmp"
-                  and not p.name.startswith(f".{dest.name}.repo-migrate-"))
+                  and not p.name.startswith(f".{dest.name}.repo-migrate-")
+                  and p.name != f".{dest.name}.repo-migrate.lock")
 
 
 @pytest.mark.parametrize("step", M2S_BEFORE_DEST + M2S_AFTER_DEST)
@@ -64,8 +68,12 @@ def test_killed_mono_to_separate_leaves_source_as_it_was(pristine: Path, tmp_pat
     if step in M2S_BEFORE_DEST:
         assert not dest.exists()
         if step in ("after-filter-repo", "before-publish-directory"):  # running again just works
-            again = cli("mono-to-separate", str(mono), "--infra-repo", str(dest))
+            again = cli("mono-to-separate", str(mono), "--infra-repo", str(dest), tmp=tmp_path / ".tmp")
             assert again.returncode == 0, again.stderr
+            # ... and removes what the killed run left: its scratch folders and locks.
+            assert sorted(p.name for p in tmp_path.iterdir()) == [".tmp", "acme-infra", "acme-platform"]
+            assert list((tmp_path / ".tmp").iterdir()) == []
+            assert not (mono / ".git" / "repo-migrate.lock").exists()
     else:  # DEST was published whole, the branch not yet: a complete, clean repository
         assert git(dest, "status", "--porcelain", "--untracked-files=all") == ""
         assert (dest / "infra/variables.yml").is_file()

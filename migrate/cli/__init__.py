@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import traceback
 
 import typer
 
-from migrate import __version__
+from migrate import __version__, interrupts, leftovers, scratch
 from migrate.errors import EXIT_CODE_TABLE, ExitCode, MigrateError
 
 _EXAMPLES = """\
@@ -75,28 +76,56 @@ from migrate.cli import set_trigger as set_trigger  # noqa: E402
 from migrate.cli import verify_dispatch as verify_dispatch  # noqa: E402
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point: the one error boundary that maps failures to exit codes."""
+def _interrupted(exc: interrupts.Interrupted) -> int:
+    """Say what a signal stopped: nothing changed, or exactly what was already published."""
+    done = interrupts.changes()
+    if not done:
+        typer.echo(f"repo-migrate: {exc.word}: nothing was changed", err=True)
+    else:
+        typer.echo(f"repo-migrate: {exc.word}, after it had published "
+                   f"{' and '.join(c.what for c in done)}; nothing else was changed\n"
+                   f"  to undo: {' && '.join(c.undo for c in reversed(done))}", err=True)
+    return exc.exit_code
+
+
+def _outcome(argv: list[str] | None) -> int:
+    """Run the command line; the exit code of what happened, each failure said on stderr."""
     try:
-        app(args=argv, standalone_mode=False)
+        with scratch.run_folder() as system_temp:
+            leftovers.sweep_temp(system_temp)
+            code = app(args=argv, standalone_mode=False)
+        if code == ExitCode.INTERRUPTED:  # typer's answer to a KeyboardInterrupt
+            return _interrupted(interrupts.Interrupted(signal.SIGINT))
+        return code if isinstance(code, int) else 0
+    except interrupts.Interrupted as exc:
+        return _interrupted(exc)
     except MigrateError as exc:
         typer.echo(f"repo-migrate: error: {exc}", err=True)
-        sys.exit(int(exc.exit_code))
+        return int(exc.exit_code)
     except KeyboardInterrupt:
-        typer.echo("repo-migrate: interrupted; nothing was changed", err=True)
-        sys.exit(int(ExitCode.INTERRUPTED))
-    except SystemExit:
-        raise
+        return _interrupted(interrupts.Interrupted(signal.SIGINT))
     except typer.Exit as exc:
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except typer.Abort:
-        typer.echo("repo-migrate: interrupted; nothing was changed", err=True)
-        sys.exit(int(ExitCode.INTERRUPTED))
+        return _interrupted(interrupts.Interrupted(signal.SIGINT))
     except typer.TyperException as exc:  # click's usage errors: bad option, missing argument
         exc.show()  # type: ignore[attr-defined]
-        sys.exit(int(ExitCode.USAGE))
+        return int(ExitCode.USAGE)
     except Exception:
         traceback.print_exc()
         typer.echo("repo-migrate: unexpected error (a bug); please report it", err=True)
-        sys.exit(int(ExitCode.UNEXPECTED))
-    sys.exit(0)
+        return int(ExitCode.UNEXPECTED)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: the one error boundary that maps failures to exit codes.
+
+    SIGINT and SIGTERM unwind the run like an error (``migrate.interrupts``): every scratch
+    folder is removed and every lock released, then the exit code is 130 or 143.
+    """
+    with interrupts.handled():
+        try:
+            code = _outcome(argv)
+        except interrupts.Interrupted as exc:  # the signal came while another outcome was said
+            code = _interrupted(exc)
+    sys.exit(code)

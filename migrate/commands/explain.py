@@ -56,6 +56,9 @@ def plan(settings: Settings) -> Explanation:
     if not settings.repo.is_dir():
         raise Refused(f"{settings.repo} is not a directory", "pass --repo with a repository's path")
     repo = repository_root(settings.repo)
+    if not settings.commits and gitops.is_bare(repo):
+        raise Refused(f"{repo} is a bare repository: it has no working tree to read workflows from",
+                      "pass --commits A..B to read them from commits, or run in a clone")
     if settings.event not in EVENTS:
         raise Refused(f"unknown event {settings.event!r}", f"use one of: {', '.join(EVENTS)}")
     if settings.commits and settings.changed:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from migrate import gitops, history, publish, suite
+from migrate import gitops, history, locks, publish, suite
 from migrate.app_ci import app_ci_to_subdir, safe_splice
 from migrate.contract import (
     ANSWERS_FILE,
@@ -157,6 +157,13 @@ def _renders(a: Repository, i: Repository) -> Renders | None:
 
 
 def plan(settings: Settings) -> Merge:
+    """Read both repositories and return the plan of the monorepo (pure but for reading),
+    holding their locks."""
+    with locks.hold(settings.app, settings.infra, command=COMMAND):
+        return _plan(settings)
+
+
+def _plan(settings: Settings) -> Merge:
     """Read both repositories and return the plan of the monorepo (pure but for reading)."""
     app_root, infra_root = gitops.toplevel(settings.app), gitops.toplevel(settings.infra)
     for root in (app_root, infra_root):
@@ -292,7 +299,14 @@ def verify(m: Merge, work: Path) -> None:
 
 
 def apply(m: Merge) -> Applied:
-    """Build the monorepo beside DEST, verify it, then rename it into place."""
+    """Build the monorepo beside DEST, verify it, then rename it into place (holding the locks of
+    both sources and of DEST)."""
+    a, i, dest = m.app_repo, m.infra_repo, m.plan.repo
+    with locks.hold(a.root, i.root, command=COMMAND, destinations=[dest]):
+        return _apply(m)
+
+
+def _apply(m: Merge) -> Applied:
     a, i, dest = m.app_repo, m.infra_repo, m.plan.repo
     for repo in (a, i):
         if gitops.head_sha(repo.root) != repo.head:
@@ -327,5 +341,6 @@ def apply(m: Merge) -> Applied:
 
 
 def run(settings: Settings) -> Applied:
-    """``apply(plan(settings))``."""
-    return apply(plan(settings))
+    """``apply(plan(settings))``, holding the sources' locks from start to end."""
+    with locks.hold(settings.app, settings.infra, command=COMMAND):
+        return apply(plan(settings))

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from migrate import gitops, regions, suite, yaml_splice
+from migrate import gitops, locks, regions, suite, yaml_splice
 from migrate.commands.add_region.existing import (
     answers_of,
     choose_source,
@@ -231,6 +231,12 @@ def _relevant(path: str) -> bool:
 
 
 def plan(settings: Settings) -> RegionPlan:
+    """Read the repository at HEAD and plan add-region (nothing is changed), holding its lock."""
+    with locks.hold(settings.repo, command=COMMAND):
+        return _plan(settings)
+
+
+def _plan(settings: Settings) -> RegionPlan:
     """Read the repository at HEAD and plan add-region (nothing is changed)."""
     regions.validate_region_name(settings.region)  # before touching the repository at all
     gitops.check_repo(settings.repo)
@@ -333,13 +339,15 @@ def apply(planned: RegionPlan) -> Applied:
     base = plan.base or "HEAD"
     before = {c.path: c.old for c in plan.changes if isinstance(c, FileWrite) and c.old}
     before.update(_infra_files(repo, base))
-    published = apply_to_branch(repo, plan,
-                                verify=lambda work, commit: verify(planned, before, work, commit))
+    with locks.hold(repo, command=COMMAND):
+        published = apply_to_branch(repo, plan,
+                                    verify=lambda work, commit: verify(planned, before, work, commit))
     if published is None:
         return Applied(planned)
     return Applied(planned, (published,), f"Done: branch {published.branch} in {published.repo}.")
 
 
 def run(settings: Settings) -> Applied:
-    """``apply(plan(settings))``."""
-    return apply(plan(settings))
+    """``apply(plan(settings))``, holding the repository's lock from start to end."""
+    with locks.hold(settings.repo, command=COMMAND):
+        return apply(plan(settings))

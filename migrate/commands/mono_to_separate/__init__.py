@@ -5,7 +5,9 @@ app repository, a commit on a new branch of REPO, and the infra repository, a ne
 DEST whose history git-filter-repo keeps in a scratch clone. ``apply(split)`` builds both
 results in scratch copies, checks them together (``verify``: every file of the source is in
 exactly one result, state keys and history kept, routing intact), then publishes DEST (one
-rename) and the branch (``update-ref`` creation only), last. ``run(settings)`` is
+rename) and the branch (``update-ref`` creation only), last, both or neither
+(``publish.publish_with_branch``). Each holds the locks of REPO (and, to build, of DEST) from
+its first read to its last write (``migrate.locks``). ``run(settings)`` is
 ``apply(plan(settings))`` with the slow parts side by side: the history rewrite needs only the
 source and the paths to keep, so it runs while Copier renders the suite's files.
 """
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from migrate import contract, gitops, history, publish
+from migrate import contract, gitops, history, locks, publish
 from migrate.commands.mono_to_separate.layout import (
     COMMAND,
     Facts,
@@ -70,7 +72,12 @@ class Split:
 
 
 def plan(settings: Settings) -> Split:
-    """Read the monorepo and return the plan of both results (changes nothing)."""
+    """Read the monorepo and return the plan of both results (changes nothing), holding its lock."""
+    with locks.hold(settings.repo, command=COMMAND):
+        return _plan(settings)
+
+
+def _plan(settings: Settings) -> Split:
     f = read_facts(settings)
     renders, readme = render_parts(f)
     app = app_plan(f, renders)
@@ -158,9 +165,7 @@ def _verify_and_publish(m: Split, staging: Path, prepared: publish.Prepared,
     """Check both results together, then publish DEST (one rename) and the branch, last."""
     verify(m, prepared.repo, prepared.commit, staging)
     publish.kill_point("before-publish")
-    publish.publish_directory(staging, m.infra.repo)
-    publish.kill_point("between-publishes")
-    app = publish.publish_branch(m.source.root, m.app, prepared)
+    app = publish.publish_with_branch(staging, m.infra.repo, m.source.root, m.app, prepared)
     infra = Published(m.infra.repo, None, infra_commit)
     return Applied(
         m, (app, infra),
@@ -179,6 +184,11 @@ def _app_prepared(m: Split) -> Iterator[publish.Prepared]:
 
 def apply(m: Split) -> Applied:
     """Build both results in scratch copies, verify them together, then publish both, last."""
+    with locks.hold(m.source.root, command=COMMAND, destinations=[m.infra.repo]):
+        return _apply(m)
+
+
+def _apply(m: Split) -> Applied:
     _check_unchanged(m)
     with publish.staging_dir(m.infra.repo) as staging:
         infra_commit = _finish_infra(m, staging)
@@ -201,11 +211,14 @@ def run(settings: Settings) -> Applied:
     path absolutely: Copier may chdir as it renders.
     """
     if not settings.history:
-        return apply(plan(settings))
+        with locks.hold(settings.repo, command=COMMAND):
+            return apply(plan(settings))
     # Importing Copier is half of its cost: start it while git answers the refusal checks.
     threading.Thread(target=importlib.import_module, args=("copier",), daemon=True).start()
-    f = read_facts(settings)
     with ExitStack() as stack:
+        stack.enter_context(locks.hold(settings.repo, command=COMMAND))
+        f = read_facts(settings)
+        stack.enter_context(locks.hold(command=COMMAND, destinations=[f.dest]))
         staging = stack.enter_context(publish.staging_dir(f.dest))
         pool = stack.enter_context(ThreadPoolExecutor(max_workers=2))
         slow = pool.submit(render_parts, f)

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from migrate import contract, gitops, suite
+from migrate import contract, gitops, locks, suite
 from migrate.commands.set_trigger.answers import (
     SuiteEdit,
     base_text,
@@ -142,6 +142,13 @@ def _describe(spec: TriggerSpec) -> str:
 
 
 def plan(settings: Settings) -> TriggerPlan:
+    """Read the repository at HEAD and plan the workflow edits (no change is made), holding its
+    lock."""
+    with locks.hold(settings.repo, command=COMMAND):
+        return _plan(settings)
+
+
+def _plan(settings: Settings) -> TriggerPlan:
     """Read the repository at HEAD and plan the workflow edits (no change is made)."""
     repo = gitops.toplevel(settings.repo)
     gitops.check_has_commits(repo)
@@ -261,13 +268,15 @@ def apply(planned: TriggerPlan) -> Applied:
     plan = planned.plan
     if plan.is_empty:
         return Applied(planned)
-    published = apply_to_branch(plan.repo, plan,
-                                verify=lambda repo, commit: verify(planned, repo, commit))
+    with locks.hold(plan.repo, command=COMMAND):
+        published = apply_to_branch(plan.repo, plan,
+                                    verify=lambda repo, commit: verify(planned, repo, commit))
     if published is None:
         return Applied(planned)
     return Applied(planned, (published,), f"Done: branch {published.branch} in {published.repo}.")
 
 
 def run(settings: Settings) -> Applied:
-    """``apply(plan(settings))``."""
-    return apply(plan(settings))
+    """``apply(plan(settings))``, holding the repository's lock from start to end."""
+    with locks.hold(settings.repo, command=COMMAND):
+        return apply(plan(settings))
