@@ -11,7 +11,8 @@ API
   completed process instead of raising.
 - ``git_env(extra=None)``: the environment of every git process, also those other tools start
   (git-filter-repo, Copier): the settings of ``SAFE_CONFIG`` as ``GIT_CONFIG_COUNT`` variables,
-  and none of the variables that would point git at another repository.
+  no template for the repositories it creates (so no hook in them), and none of the variables
+  that would point git at another repository.
 - ``toplevel(path)``, ``git_dir(repo)``, ``head_sha(repo)``, ``current_branch(repo)``,
   ``branch_exists(repo, branch)``, ``is_shallow(repo)``, ``is_bare(path)``.
 - ``skip_worktree_blobs(folder, prefix)`` -> ``{path: blob_sha}``: index entries git keeps out
@@ -54,6 +55,9 @@ def git_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _REPO_ENV}
     env["GIT_TERMINAL_PROMPT"] = "0"
     env["GIT_OPTIONAL_LOCKS"] = "0"
+    # A repository we create copies no template: no hook lands in it to be run by a git command
+    # that ignores core.hooksPath (git 2.39's `git remote` does).
+    env["GIT_TEMPLATE_DIR"] = ""
     env.setdefault("GIT_ASKPASS", "true")
     # The same settings as SAFE_CONFIG, for git processes started by other tools (filter-repo).
     n = int(env.get("GIT_CONFIG_COUNT", "0") or 0)

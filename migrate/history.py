@@ -37,9 +37,12 @@ def clone_for_rewrite(source: Path, dest: Path, branch: str, *, only_reachable: 
     how = ["--no-local"] if only_reachable else []
     gitops.git(source, "clone", "-q", *how, "--no-tags", "--single-branch", "--branch", branch,
                str(source), str(dest))
-    gitops.git(dest, "remote", "remove", "origin")
-    # git 2.39 leaves the symbolic refs/remotes/origin/HEAD behind, dangling; fsck would object.
+    # Not `git remote remove`: git 2.39's `git remote` ignores core.hooksPath, and deleting the
+    # remote's refs would run a reference-transaction hook of the repository.
+    gitops.git(dest, "config", "--remove-section", "remote.origin")
     gitops.git(dest, "symbolic-ref", "--delete", "refs/remotes/origin/HEAD", check=False)
+    refs = gitops.git(dest, "for-each-ref", "--format=delete %(refname)", "refs/remotes/origin/")
+    gitops.git(dest, "update-ref", "--no-deref", "--stdin", input=refs)
 
 
 def count_commits(repo: Path, rev: str = "HEAD", path: str | None = None) -> int:

@@ -98,8 +98,10 @@ def _handler(signum: int, frame: FrameType | None) -> None:
 
 @contextmanager
 def handled() -> Iterator[None]:
-    """Install the SIGINT/SIGTERM handlers for the duration of a run (main thread)."""
-    previous = {s: signal.signal(s, _handler) for s in SIGNALS}
+    """Install the SIGINT/SIGTERM handlers for the duration of a run (main thread); a signal the
+    run was started ignoring (a shell's background job ignores SIGINT) stays ignored."""
+    previous = {s: signal.signal(s, _handler) for s in SIGNALS
+                if signal.getsignal(s) is not signal.SIG_IGN}
     _State.first = _State.pending = None
     _State.changes = []
     _cancel.clear()
@@ -122,10 +124,11 @@ def deferred() -> Iterator[None]:
         yield
     finally:
         _State.depth -= 1
-    if not _State.depth and _State.pending is not None:
-        signum, _State.pending = _State.pending, None
-        _signal_children(signal.SIGTERM)
-        raise Interrupted(signum)
+        if not _State.depth and _State.pending is not None:
+            # Also when the section failed: the run stops either way, and the signal says why.
+            signum, _State.pending = _State.pending, None
+            _signal_children(signal.SIGTERM)
+            raise Interrupted(signum)
 
 
 def _check_cancelled() -> None:

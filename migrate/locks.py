@@ -177,18 +177,21 @@ def _release(path: Path) -> None:
 
 @contextmanager
 def _holding(path: Path, command: str, shown: Path) -> Iterator[None]:
-    with interrupts.deferred():  # taken and known, or not taken
-        if path not in _held:
-            _take(path, command, shown)
-        _held[path] = _held.get(path, 0) + 1
+    counted = False
     try:
+        with interrupts.deferred():  # taken and counted here, or not taken
+            if path not in _held:
+                _take(path, command, shown)
+            _held[path] = _held.get(path, 0) + 1
+            counted = True
         yield
     finally:
-        with interrupts.deferred():
-            _held[path] -= 1
-            if not _held[path]:
-                del _held[path]
-                _release(path)
+        if counted:
+            with interrupts.deferred():
+                _held[path] -= 1
+                if not _held[path]:
+                    del _held[path]
+                    _release(path)
 
 
 @contextmanager

@@ -91,20 +91,23 @@ def check_destination(dest: Path, *, not_inside: Iterable[Path] = ()) -> None:
 @contextmanager
 def staging_dir(dest: Path) -> Iterator[Path]:
     """A scratch directory beside *dest* (same filesystem, so publishing is one rename)."""
+    path: Path | None = None
     try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        leftovers.sweep_beside(dest)
-        path = scratch.make_dir(f".{dest.name}.{scratch.PREFIX}", dest.parent)
-    except OSError as exc:
-        raise Refused(f"cannot create {dest}: {exc.strerror or exc}",
-                      "choose a destination in a folder you can write to") from exc
-    try:
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            leftovers.sweep_beside(dest)
+            with interrupts.deferred():  # made and known here, or not made
+                path = scratch.make_dir(f".{dest.name}.{scratch.PREFIX}", dest.parent)
+        except OSError as exc:
+            raise Refused(f"cannot create {dest}: {exc.strerror or exc}",
+                          "choose a destination in a folder you can write to") from exc
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(path, 0o777 & ~umask)  # mkdtemp makes it private; the result is an ordinary folder
         yield path
     finally:
-        scratch.remove(path)
+        if path is not None:
+            scratch.remove(path)
 
 
 def publish_directory(staging: Path, dest: Path) -> None:

@@ -39,9 +39,7 @@ _KIND = re.compile(r"[a-z]+-")
 
 def make_dir(prefix: str = PREFIX, parent: Path | None = None) -> Path:
     """A new private folder ``<prefix><pid>-<start>-<random>`` in *parent* (default: temp dir)."""
-    tag = owners.current().tag
-    with interrupts.deferred():  # made and known to the caller, or not made
-        return Path(tempfile.mkdtemp(prefix=f"{prefix}{tag}-", dir=parent))
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}{owners.current().tag}-", dir=parent))
 
 
 def remove(path: Path) -> None:
@@ -53,11 +51,14 @@ def remove(path: Path) -> None:
 @contextmanager
 def scratch_dir(prefix: str = PREFIX, parent: Path | None = None) -> Iterator[Path]:
     """A scratch folder named after this run, removed afterwards."""
-    path = make_dir(prefix, parent)
+    path: Path | None = None
     try:
+        with interrupts.deferred():  # made and known here, or not made
+            path = make_dir(prefix, parent)
         yield path
     finally:
-        remove(path)
+        if path is not None:
+            remove(path)
 
 
 @contextmanager
