@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from migrate import contract, gitops, history, locks, publish
+from migrate import contract, gitops, history, interrupts, locks, publish
 from migrate.commands.mono_to_separate.layout import (
     COMMAND,
     Facts,
@@ -220,15 +220,18 @@ def run(settings: Settings) -> Applied:
         f = read_facts(settings)
         stack.enter_context(locks.hold(command=COMMAND, destinations=[f.dest]))
         staging = stack.enter_context(publish.staging_dir(f.dest))
-        pool = stack.enter_context(ThreadPoolExecutor(max_workers=2))
-        slow = pool.submit(render_parts, f)
 
         def app_job() -> tuple[Plan, publish.Prepared]:
             app = app_plan(f, slow.result()[0] if f.src.answers else None)
             # The stack is only touched by this thread until the main thread has joined it.
             return app, stack.enter_context(_app_prepared(Split(settings, f.src, app, app, f.keep)))
 
-        app_future = pool.submit(app_job)
+        # A signal inside submit() could start a worker the pool never joins (Thread.start() is
+        # interrupted before the pool records it): no signal until both are started and known.
+        with interrupts.deferred():
+            pool = stack.enter_context(ThreadPoolExecutor(max_workers=2))
+            slow = pool.submit(render_parts, f)
+            app_future = pool.submit(app_job)
         try:
             commit_map = _rewrite_history(f.src, f.keep, staging, settings.progress)
         finally:
