@@ -228,13 +228,6 @@ def create_branch(repo: Path, branch: str, commit: str, reason: str) -> None:
         interrupts.record_change(f"branch {branch} in {repo}", f"git -C {repo} branch -D {branch}")
 
 
-def delete_branch(repo: Path, branch: str, commit: str) -> None:
-    """Delete ``refs/heads/<branch>`` if it still points at *commit* (undoing ``create_branch``)."""
-    with interrupts.deferred():
-        gitops.git(repo, "update-ref", "-d", f"refs/heads/{branch}", commit)
-        interrupts.forget_change(f"branch {branch} in {repo}")
-
-
 def advance_branch(repo: Path, commit: str) -> None:
     """Point the checked-out branch of the scratch repository *repo* at *commit* and check it out."""
     gitops.git(repo, "update-ref", "HEAD", commit)

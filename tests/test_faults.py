@@ -21,9 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from migrate import locks, owners
+from migrate import locks, owners, publish
 from migrate.cli import main
 from migrate.errors import Refused
+from migrate.plan import FileWrite, Plan
 from tests.helpers import git, repo_state
 from tests.monorepos import copy_repo
 from tests.suite_fixtures import case_answers, generate
@@ -547,3 +548,34 @@ def test_no_hook_runs_whatever_the_configuration_says(command: str, made: dict[s
         repo = next(r for r in [*results, mono] if git(r, "cat-file", "-t", commit, check=False).strip() == "commit")
         assert "\ngpgsig" not in git(repo, "cat-file", "commit", commit)
     assert list(isolated_temp.iterdir()) == []
+
+
+# --- publication: both or neither ----------------------------------------------------------
+
+def test_when_the_branch_cannot_be_created_dest_is_moved_back_out(mono: Path, tmp_path: Path) -> None:
+    """Published by half is never left: a branch that appeared meanwhile takes DEST back out."""
+    plan = Plan("demo", mono, BRANCH, (FileWrite("NEW.md", None, b"new\n"),))
+    dest, staging = tmp_path / "acme-infra", tmp_path / ".acme-infra.staging"
+    git(tmp_path, "init", "-q", str(staging))
+    with publish.prepare_branch(mono, plan) as prepared:
+        assert prepared is not None
+        git(mono, "branch", BRANCH)  # another hand made it while the run worked
+        before = repo_state(mono)
+        with pytest.raises(Refused, match=f"branch {BRANCH} already exists"):
+            publish.publish_with_branch(staging, dest, mono, plan, prepared)
+    assert not dest.exists() and (staging / ".git").is_dir()
+    assert repo_state(mono) == before
+
+
+def test_a_rename_the_filesystem_refuses_is_a_refusal(tmp_path: Path) -> None:
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or shm.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("no second filesystem to rename across")
+    with tempfile.TemporaryDirectory(dir=shm) as other:
+        staging = Path(other) / "built"
+        staging.mkdir()
+        with pytest.raises(Refused) as refused:
+            publish.publish_directory(staging, tmp_path / "acme-infra")
+    assert refused.value.problem == (f"cannot move the new repository into place at {tmp_path / 'acme-infra'}: "
+                                     "it is on another filesystem (Invalid cross-device link); nothing was published")
+    assert not (tmp_path / "acme-infra").exists()

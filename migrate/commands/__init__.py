@@ -17,6 +17,9 @@ A command ``migrate.commands.<name>`` offers:
   ``repo-migrate/<command>[-<detail>]`` or a new repository at the destination given.
 - ``run(settings) -> Applied``: ``apply(plan(settings))`` (a command may overlap slow steps that
   do not depend on each other, with the same result).
+- ``plan``, ``apply`` and ``run`` hold the locks of the repositories they read (and ``apply``
+  of a destination it creates) with ``migrate.locks.hold``, so a second run is refused before it
+  reads anything; a lock is re-entrant, so ``run`` holds it from its first read to its last write.
 
 A read-only command (``explain``) has ``Settings`` and ``plan`` only. What two commands share
 lives in a library module under ``migrate/`` (never in one of them); libraries never import a
