@@ -27,7 +27,7 @@ from migrate.errors import Refused
 from migrate.plan import FileWrite, Plan
 from tests.helpers import git, repo_state
 from tests.monorepos import copy_repo
-from tests.suite_fixtures import case_answers, generate
+from tests.suite_fixtures import PROVIDER_ANSWERS, case_answers, generate
 
 BRANCH = "repo-migrate/mono-to-separate"
 
@@ -41,13 +41,19 @@ def commit_generated(repo: Path) -> Path:
     return repo
 
 
+# The repositories of these tests: generated case -> folder name.
+MADE = {"monorepo": "acme-platform", "separate-app": "acme-app", "separate-infra": "acme-infra",
+        "provider": "infra-manager"}
+
+
 @pytest.fixture(scope="module")
 def made(suite_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A monorepo and a separate pair, generated from the suite's git repository and committed."""
+    """A monorepo, a separate pair and the provider's repository, generated from the suite's git
+    repository and committed."""
     base = tmp_path_factory.mktemp("faults")
-    return {case: commit_generated(generate(suite_repo, base / name, case_answers(case)))
-            for case, name in (("monorepo", "acme-platform"), ("separate-app", "acme-app"),
-                               ("separate-infra", "acme-infra"))}
+    return {case: commit_generated(generate(suite_repo, base / name, PROVIDER_ANSWERS if case == "provider"
+                                            else case_answers(case)))
+            for case, name in MADE.items()}
 
 
 @pytest.fixture
@@ -125,6 +131,7 @@ SIGNAL_CASES = [
     ("separate-to-mono", "after-infra-fetch", "INT"),
     ("add-region", "after-commit", "TERM"),
     ("set-trigger", "after-verify", "INT"),
+    ("register", "after-scratch-clone", "TERM"),
 ]
 
 
@@ -137,13 +144,17 @@ def command_args(command: str, tmp_path: Path) -> tuple[list[str], list[Path]]:
         return [command, "--app", str(app), "--infra", str(infra), "--dest", str(tmp_path / "new-mono")], [app, infra]
     if command == "add-region":
         return [command, "eu-central", "--repo", str(mono)], [mono]
+    if command == "register":
+        provider = tmp_path / "infra-manager"
+        return [command, "--registry", str(provider), str(mono), "--github-repo", "acme-org/acme-platform"], \
+            [provider, mono]
     return [command, "--repo", str(mono), "--on", "tag", "--tags", "infra-v*"], [mono]
 
 
 @pytest.mark.parametrize(("command", "step", "sig"), SIGNAL_CASES)
 def test_a_signal_unwinds_and_changes_nothing(command: str, step: str, sig: str, made: dict[str, Path],
                                               tmp_path: Path) -> None:
-    for case, name in (("monorepo", "acme-platform"), ("separate-app", "acme-app"), ("separate-infra", "acme-infra")):
+    for case, name in MADE.items():
         copy_repo(made[case], tmp_path / name)
     args, sources = command_args(command, tmp_path)
     before = [repo_state(s) for s in sources]
@@ -151,7 +162,7 @@ def test_a_signal_unwinds_and_changes_nothing(command: str, step: str, sig: str,
     code, word = (130, "interrupted") if sig == "INT" else (143, "terminated")
     assert (out.returncode, out.stdout, out.stderr) == (code, "", f"repo-migrate: {word}: nothing was changed\n")
     assert [repo_state(s) for s in sources] == before
-    assert_nothing_left(tmp_path, "acme-platform", "acme-app", "acme-infra")
+    assert_nothing_left(tmp_path, *MADE.values())
 
 
 def test_a_signal_while_publishing_waits_until_both_results_are_in_place(mono: Path, tmp_path: Path) -> None:
@@ -350,7 +361,8 @@ def commands_on(repo: Path, other: Path, tmp_path: Path) -> list[list[str]]:
     return [["add-region", "eu-central", "--repo", str(repo)],
             ["set-trigger", "--repo", str(repo), "--on", "tag", "--tags", "infra-v*"],
             ["mono-to-separate", str(repo), "--infra-repo", str(tmp_path / "new-infra")],
-            ["separate-to-mono", "--app", str(repo), "--infra", str(other), "--dest", str(tmp_path / "new-mono")]]
+            ["separate-to-mono", "--app", str(repo), "--infra", str(other), "--dest", str(tmp_path / "new-mono")],
+            ["register", "--registry", str(repo), str(other), "--github-repo", "acme-org/acme-platform"]]
 
 
 def test_a_bare_repository_is_refused_with_a_fix(made: dict[str, Path], tmp_path: Path, isolated_temp: Path,
@@ -505,19 +517,16 @@ def test_the_marker_hooks_run_for_plain_git(level: str, tmp_path: Path) -> None:
     assert f"{level} pre-commit  {repo} " in marker.read_text()
 
 
-@pytest.mark.parametrize("command", ["add-region", "set-trigger", "mono-to-separate", "separate-to-mono"])
+@pytest.mark.parametrize("command", ["add-region", "set-trigger", "mono-to-separate", "separate-to-mono", "register"])
 def test_no_hook_runs_whatever_the_configuration_says(command: str, made: dict[str, Path], tmp_path: Path,
                                                        isolated_temp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    mono = copy_repo(made["monorepo"], tmp_path / "acme-platform")
-    app = copy_repo(made["separate-app"], tmp_path / "acme-app")
-    infra = copy_repo(made["separate-infra"], tmp_path / "acme-infra")
-    args = {a[0]: a for a in commands_on(mono, infra, tmp_path)}[command]
-    if command == "separate-to-mono":
-        args = [command, "--app", str(app), "--infra", str(infra), "--dest", str(tmp_path / "new-mono")]
+    for case, name in MADE.items():
+        copy_repo(made[case], tmp_path / name)
+    args, sources = command_args(command, tmp_path)
     marker, trace = tmp_path / "ran", tmp_path / "trace.json"
     # Every level at once: the repository's core.hooksPath is the one git would use, and a git
     # command that ignored core.hooksPath would run the .git/hooks ones (or a template's).
-    env = arm([mono, app, infra], tmp_path / "armed", marker, LEVELS)
+    env = arm(sources, tmp_path / "armed", marker, LEVELS)
     for key, value in {**env, "GIT_TRACE2_EVENT": str(trace), "GIT_TRACE2_CONFIG_PARAMS": "core.hooksPath"}.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("GIT_CONFIG_NOSYSTEM")
@@ -540,12 +549,11 @@ def test_no_hook_runs_whatever_the_configuration_says(command: str, made: dict[s
     assert not any("copier._" in " ".join(a) for a in argv.values())
     # The commits it made are not signed (commit.gpgSign and a failing gpg.program did not matter).
     results = [tmp_path / n for n in ("new-infra", "new-mono") if (tmp_path / n).exists()]
-    heads = [git(r, "rev-parse", "HEAD").strip() for r in results] + [
-        line.split()[0] for line in git(mono, "for-each-ref", "--format=%(objectname) %(refname)",
-                                        "refs/heads/repo-migrate/").splitlines()]
+    heads = [(r, git(r, "rev-parse", "HEAD").strip()) for r in results] + [
+        (r, line) for r in sources for line in git(r, "for-each-ref", "--format=%(objectname)",
+                                                   "refs/heads/repo-migrate/").split()]
     assert heads
-    for commit in heads:
-        repo = next(r for r in [*results, mono] if git(r, "cat-file", "-t", commit, check=False).strip() == "commit")
+    for repo, commit in heads:
         assert "\ngpgsig" not in git(repo, "cat-file", "commit", commit)
     assert list(isolated_temp.iterdir()) == []
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from migrate import contract, gitops, provider_repo
+from migrate import contract, gitops, locks, provider_repo
 from migrate.errors import Refused, VerificationFailed
 from migrate.migration_record import MigrationRecord
 from migrate.plan import Applied, FileWrite, Note, Plan, default_branch
@@ -174,6 +174,13 @@ def _policy_environments(provider: provider_repo.ProviderRepository) -> tuple[st
 
 
 def plan(settings: Settings) -> RegisterPlan:
+    """Read both repositories at HEAD and plan the registry change (nothing is changed), holding
+    their locks."""
+    with locks.hold(settings.registry, settings.repo, command=COMMAND):
+        return _plan(settings)
+
+
+def _plan(settings: Settings) -> RegisterPlan:
     """Read both repositories at HEAD and plan the registry change (nothing is changed)."""
     for path, role in ((settings.registry, "--registry (the provider repository)"),
                        (settings.repo, "CUSTOMER_REPO")):
@@ -252,9 +259,10 @@ def apply(planned: RegisterPlan) -> Applied:
     """Commit the registry change on its new branch (scratch repository, verified, published last)."""
     plan = planned.plan
     assert plan.base is not None
-    before = provider_repo.read_commit(plan.repo, plan.base).registry()
-    published = apply_to_branch(plan.repo, plan,
-                                verify=lambda work, commit: verify(planned, before, work, commit))
+    with locks.hold(plan.repo, command=COMMAND):
+        before = provider_repo.read_commit(plan.repo, plan.base).registry()
+        published = apply_to_branch(plan.repo, plan,
+                                    verify=lambda work, commit: verify(planned, before, work, commit))
     if published is None:
         return Applied(planned)
     return Applied(planned, (published,), f"Done: branch {published.branch} in {published.repo}.",
@@ -262,5 +270,6 @@ def apply(planned: RegisterPlan) -> Applied:
 
 
 def run(settings: Settings) -> Applied:
-    """``apply(plan(settings))``."""
-    return apply(plan(settings))
+    """``apply(plan(settings))``, holding both repositories' locks from start to end."""
+    with locks.hold(settings.registry, settings.repo, command=COMMAND):
+        return apply(plan(settings))
