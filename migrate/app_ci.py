@@ -1,13 +1,16 @@
 """App CI workflows between the monorepo's ``app/`` and an app repository's root, by splicing.
 
-Path filters and working directories of a workflow move between ``app/`` and the root; every
-comment, quote and byte outside them stays. Files the suite renders are moved by the suite
-itself (``migrate.suite.replay_edits``); these functions serve hand-written workflows.
+Path filters, working directories and path-valued inputs of a workflow move between ``app/``
+and the root; every comment, quote and byte outside them stays. Files the suite renders are
+moved by the suite itself (``migrate.suite.replay_edits``); these functions serve hand-written
+workflows. ``migrate.workflow_moves.check_same_runs`` proves a move with explain's evaluator.
 
 API
 ---
-- ``app_ci_to_root(text, name)``: ``app/**`` filters -> ``**`` (a filter matching everything is
-  dropped), working directory ``app`` dropped and ``app/x`` -> ``x``.
+- ``app_ci_to_root(text, name)``: ``app/**`` and ``**/app/**`` filters -> ``**`` (a filter
+  matching everything is dropped), ``app/x`` -> ``x``; working directory ``app`` dropped and
+  ``app/x`` -> ``x``; step inputs naming ``app/`` (``cache-dependency-path: ./app/yarn.lock``,
+  ``context: app``) and ``hashFiles('app/...')`` arguments retargeted.
 - ``app_ci_to_subdir(text, name)``: the reverse, adding ``app/**`` filters and working directories.
 - ``mentions_app_dir(text)``: a workflow's keys or values (not comments) still name ``app/``.
 - ``safe_splice(fn, data, name)``: run a text splice on UTF-8 bytes (refused when not UTF-8).
@@ -41,15 +44,18 @@ def _filter_lists(data: Any) -> list[tuple[tuple[str | int, ...], list[str]]]:
     return found
 
 
-def _strip_app(item: str) -> str:
+def _strip_app(item: str) -> list[str]:
+    """A filter pattern of the monorepo as patterns of the app repository (app/ at the root)."""
     neg = "!" if item.startswith("!") else ""
     body = item[len(neg):]
     for d in APP_DIRS:
-        if body == f"{d}/**" or body == f"{d}/*":
-            return neg + body[len(d) + 1:]
         if body.startswith(f"{d}/"):
-            return neg + body[len(d) + 1:]
-    return item
+            return [neg + body[len(d) + 1:]]
+        if body.startswith(f"**/{d}/"):
+            rest = body[len(d) + 4:]
+            # **/app/x matched app/x (now x) and app/.../app/x (still matched by the pattern).
+            return [neg + rest] if rest.startswith("**") else [neg + rest, item]
+    return [item]
 
 
 def _working_dirs(data: Any) -> list[tuple[tuple[str | int, ...], str]]:
@@ -87,7 +93,7 @@ def app_ci_to_root(text: str, name: str) -> str:
     """Path filters ``app/**`` -> ``**`` and working directory ``app`` dropped, by splicing."""
     data = yaml_splice.reparse(text, name)
     for path, items in reversed(_filter_lists(data)):
-        new = [_strip_app(i) for i in items]
+        new = list(dict.fromkeys(n for i in items for n in _strip_app(i)))
         if path[-1] == "paths" and "**" in new and not any(i.startswith("!") for i in new):
             text = _drop_entry(text, path, name)  # "**" matches every file: no filter at all
         elif new != items:
@@ -98,7 +104,81 @@ def app_ci_to_root(text: str, name: str) -> str:
             text = _remove_up(text, path, name)
         elif any(clean.startswith(f"{d}/") for d in APP_DIRS):
             text = yaml_splice.set_scalar(text, path, clean.split("/", 1)[1], name)
-    return text
+    return retarget_values(text, name)
+
+
+# A path naming the app folder: app/x, ./app/x, and (where a folder is expected) app or ./app.
+_APP_PATH = re.compile(r"(?<![\w.$/@-])(\./)?app(?=/)/")
+_APP_ALONE = re.compile(r"(?<![\w.$/@-])(\./)?app(?![\w./@-])")
+_HASH_FILES = re.compile(r"hashFiles\(([^)]*)\)")
+# Inputs whose value is a folder, so a bare "app" there is the app folder.
+_FOLDER_INPUT = re.compile(r"(path|dir|directory|context|folder|root|cwd|working)", re.I)
+
+
+def _to_root(value: str, folder_input: bool) -> str:
+    value = _APP_PATH.sub(lambda m: m.group(1) or "", value)
+    if folder_input:
+        value = _APP_ALONE.sub(".", value)
+    return value
+
+
+def _retarget_hash_files(value: str) -> str:
+    return _HASH_FILES.sub(lambda m: f"hashFiles({_to_root(m.group(1), False)})", value)
+
+
+def _value_paths(data: Any) -> list[tuple[tuple[str | int, ...], str, bool]]:
+    """(path, value, names a folder) of step inputs and of every value calling hashFiles()."""
+    found: list[tuple[tuple[str | int, ...], str, bool]] = []
+
+    def walk(node: Any, path: tuple[str | int, ...]) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, (*path, k))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, (*path, i))
+        elif isinstance(node, str):
+            step_input = len(path) >= 6 and path[0] == "jobs" and path[2] == "steps" \
+                and path[4] == "with"
+            if step_input:
+                found.append((path, node, bool(_FOLDER_INPUT.search(str(path[5])))))
+            elif "hashFiles(" in node:
+                found.append((path, node, False))
+
+    walk(data.get("jobs") if isinstance(data, dict) else None, ("jobs",))
+    return found
+
+
+def retarget_values(text: str, name: str) -> str:
+    """Step inputs and ``hashFiles()`` arguments naming ``app/`` retargeted to the root, each
+    scalar spliced in its own style (a block scalar stays one)."""
+    data = yaml_splice.reparse(text, name)
+    edits = []
+    doc = yaml_splice.YamlDoc(text, name)
+    expected = data
+    for path, value, folder_input in _value_paths(data):
+        new = _retarget_hash_files(_to_root(value, folder_input)) if path[4:5] == ("with",) \
+            else _retarget_hash_files(value)
+        if new == value:
+            continue
+        node = doc.require(path)
+        start, end = doc.start(node), doc.content_end(node)
+        raw = text[start:end]
+        new_raw = _retarget_hash_files(_to_root(raw, folder_input)) if path[4:5] == ("with",) \
+            else _retarget_hash_files(raw)
+        edits.append(yaml_splice.Edit(start, end, new_raw))
+        expected = _set(expected, path, new)
+    if not edits:
+        return text
+    return yaml_splice.verify(doc, yaml_splice.apply_edits(text, edits), expected)
+
+
+def _set(data: Any, path: tuple[str | int, ...], value: Any) -> Any:
+    if not path:
+        return value
+    copy: Any = list(data) if isinstance(data, list) else dict(data)
+    copy[path[0]] = _set(copy[path[0]], path[1:], value)
+    return copy
 
 
 def app_ci_to_subdir(text: str, name: str) -> str:

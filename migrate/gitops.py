@@ -30,6 +30,7 @@ API
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import subprocess
@@ -50,6 +51,17 @@ class GitFailed(RuntimeError):
     """A git command failed where it should not have (a bug or a broken environment)."""
 
 
+@functools.lru_cache(maxsize=1)
+def _filter_drivers() -> tuple[str, ...]:
+    """The content filter drivers the user's git configuration names (and lfs, often set per
+    repository by ``git lfs install --local``)."""
+    env = {k: v for k, v in os.environ.items() if k not in _REPO_ENV}
+    out = subprocess.run(["git", "config", "--name-only", "--get-regexp", r"^filter\..*\."],
+                         capture_output=True, text=True, env=env, cwd="/").stdout
+    names = {line.split(".", 1)[1].rsplit(".", 1)[0] for line in out.splitlines() if line.count(".") >= 2}
+    return tuple(sorted(names | {"lfs"}))
+
+
 def git_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment for every git process we start."""
     env = {k: v for k, v in os.environ.items() if k not in _REPO_ENV}
@@ -60,11 +72,18 @@ def git_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env["GIT_TEMPLATE_DIR"] = ""
     env.setdefault("GIT_ASKPASS", "true")
     # The same settings as SAFE_CONFIG, for git processes started by other tools (filter-repo).
+    # A content filter (Git LFS) that cannot run, because it is not installed or has nothing to
+    # download from, leaves a file as git stores it (an LFS pointer) instead of failing; its
+    # one-shot clean/smudge commands run instead of a long-running process, whose failure git
+    # cannot survive.
+    settings = list(_SAFE_PAIRS)
+    for name in _filter_drivers():
+        settings += [(f"filter.{name}.required", "false"), (f"filter.{name}.process", "")]
     n = int(env.get("GIT_CONFIG_COUNT", "0") or 0)
-    for i, (key, value) in enumerate(_SAFE_PAIRS):
+    for i, (key, value) in enumerate(settings):
         env[f"GIT_CONFIG_KEY_{n + i}"] = key
         env[f"GIT_CONFIG_VALUE_{n + i}"] = value
-    env["GIT_CONFIG_COUNT"] = str(n + len(_SAFE_PAIRS))
+    env["GIT_CONFIG_COUNT"] = str(n + len(settings))
     if extra:
         env.update(extra)
     return env

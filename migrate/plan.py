@@ -7,9 +7,10 @@ Nothing here touches the filesystem or git.
 API
 ---
 Changes (``Change``), applied in order by `migrate.publish.write_changes`:
-  - ``FileWrite(path, old, new, executable=False, origin=None)``: create (``old is None``) or
-    overwrite a file; ``old`` is the content at the plan's base, kept so a dry run can show a
-    diff; ``origin`` names where unchanged bytes are copied from (no diff is shown for those).
+  - ``FileWrite(path, old, new, executable=False, origin=None, symlink=False)``: create (``old
+    is None``) or overwrite a file; ``old`` is the content at the plan's base, kept so a dry run
+    can show a diff; ``origin`` names where unchanged bytes are copied from (no diff is shown for
+    those); ``symlink``: a symbolic link whose target is ``new``; ``mode`` is git's file mode.
   - ``FileDelete(path, old)``: remove a file (``old`` is its content at the base).
   - ``FileMove(src, dst)``: rename a file or a whole directory, content unchanged (``git mv``
     semantics, so history follows through rename detection). Edit a moved file with a later
@@ -57,6 +58,7 @@ class FileWrite:
     new: bytes
     executable: bool = False
     origin: str | None = None  # bytes copied unchanged from there (shown as a line, not a diff)
+    symlink: bool = False  # a symbolic link: *new* is its target
 
     def __post_init__(self) -> None:
         _check_rel(self.path)
@@ -64,6 +66,11 @@ class FileWrite:
     @property
     def kind(self) -> str:
         return "create" if self.old is None else "edit"
+
+    @property
+    def mode(self) -> str:
+        """git's mode of the file: 120000 (symlink), 100755 (executable) or 100644."""
+        return "120000" if self.symlink else "100755" if self.executable else "100644"
 
 
 @dataclass(frozen=True)

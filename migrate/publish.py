@@ -154,8 +154,7 @@ def _apply_to_entries(entries: dict[str, tuple[str, str]], changes: Iterable[Cha
                       write_blob: Callable[[bytes], str]) -> None:
     for change in changes:
         if isinstance(change, FileWrite):
-            entries[change.path] = ("100755" if change.executable else "100644",
-                                    write_blob(change.new))
+            entries[change.path] = (change.mode, write_blob(change.new))
         elif isinstance(change, FileDelete):
             if entries.pop(change.path, None) is None:
                 raise RuntimeError(f"plan deletes {change.path}, which is not there")

@@ -58,8 +58,7 @@ def expected_tree(base: Mapping[str, tuple[str, str]], plan: Plan, fmt: str = "s
                     and before[1] != blob_id(change.old, fmt)):
                 raise VerificationFailed(f"the plan rewrites {change.path} from other bytes than "
                                          "the ones there", FIX)
-            tree[change.path] = ("100755" if change.executable else "100644",
-                                 blob_id(change.new, fmt))
+            tree[change.path] = (change.mode, blob_id(change.new, fmt))
     return tree
 
 

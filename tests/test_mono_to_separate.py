@@ -54,15 +54,29 @@ def test_dry_run_prints_plan_and_changes_nothing(mono: Path, tmp_path: Path) -> 
     assert "+++ b/infra/MOVED.md\n" in text
     assert "Dry run: nothing was changed.\n" in text
     assert "only branch main is carried" not in text
-    assert "README.md is the suite's infra README rendered with its defaults" in text
+    assert ("README.md is the suite's infra README, rendered with what this repository's files say "
+            "(it did not come from the suite); it leaves out infra/variables.schema.json, "
+            ".copier-answers.yml, which the infra repository does not have") in text
 
 
 def test_other_branches_and_tags_are_noted(mono: Path, tmp_path: Path) -> None:
     git(mono, "tag", "v1.0")
+    git(mono, "tag", "-a", "-m", "release", "v1.1")
     git(mono, "branch", "feature")
+    git(mono, "branch", "release/1")
+    head = git(mono, "rev-parse", "HEAD").strip()
+    for ref in ("origin/main", "origin/feature", "upstream/old"):
+        git(mono, "update-ref", f"refs/remotes/{ref}", head)
+    git(mono, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main")
     out = cli("mono-to-separate", str(mono), "--infra-repo", str(tmp_path / "d"), "--dry-run")
-    assert "only branch main is carried; 2 other branches and tags (feature, v1.0) stay in " \
-           "acme-platform" in out.stdout
+    assert "only branch main is carried; these stay in acme-platform only: branches feature, " \
+           "release/1; remote-tracking branches origin/feature, origin/main, upstream/old; tags " \
+           "v1.0, v1.1\n" in out.stdout
+    data = json.loads(cli("mono-to-separate", str(mono), "--infra-repo", str(tmp_path / "d"),
+                          "--dry-run", "--json").stdout)
+    assert data["results"][0]["left_behind"] == {"branches": ["feature", "release/1"],
+                                   "remote_branches": ["origin/feature", "origin/main", "upstream/old"],
+                                   "tags": ["v1.0", "v1.1"]}
 
 
 def test_dry_run_json(mono: Path, tmp_path: Path) -> None:
@@ -117,9 +131,10 @@ def test_split_keeps_infra_history_and_leaves_user_branch_alone(mono: Path, tmp_
         blob = git(mono, "rev-parse", f"{old_main}:app/src/main.py").strip()
         assert git(dest, "cat-file", "-e", blob, check=False) == "" and blob not in stored
     files = gitops.read_tree(dest, "HEAD")
-    assert sorted(files) == [".github/workflows/trigger-infra.yml", ".repo-migrate/commit-map",
-                             ".repo-migrate/migration.json", "README.md", "infra/README.md",
-                             "infra/variables.yml"]
+    assert sorted(files) == [".github/workflows/trigger-infra.yml", ".gitignore",
+                             ".repo-migrate/commit-map", ".repo-migrate/migration.json", "README.md",
+                             "infra/README.md", "infra/variables.yml"]
+    assert files[".gitignore"] == b"*.pyc\n"  # the rules that applied to infra/ went with it
     assert files["infra/variables.yml"] == (VARIABLES + "db_size: large\r\n").encode()
     assert files[".github/workflows/trigger-infra.yml"] == TRIGGER.encode()
     assert b"# acme-infra" in files["README.md"]

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from migrate import gitops, history, locks, publish, suite
+from migrate import attributes, gitops, history, locks, publish, suite
 from migrate.app_ci import app_ci_to_subdir, safe_splice
+from migrate.app_layout import ROOT_LEVEL
 from migrate.contract import (
     ANSWERS_FILE,
     POINTER_FILE,
@@ -48,12 +49,6 @@ from migrate.verify import (
 Renders = dict[str, dict[str, bytes]]
 
 COMMAND = "separate-to-mono"
-# Top-level names of an app repository that belong to the whole monorepo, not to app/.
-ROOT_LEVEL = frozenset({
-    ".github", ANSWERS_FILE, "README.md", "README", "README.rst", "LICENSE", "LICENSE.md",
-    "LICENSE.txt", "CODEOWNERS", ".gitignore", ".gitattributes", ".editorconfig",
-    ".pre-commit-config.yaml", "docs", "CONTRIBUTING.md", "SECURITY.md", RECORD_DIR,
-})
 _INFRA_DROPPED = ("README.md", ANSWERS_FILE)
 APP_CI = re.compile(r"^\.github/workflows/app-ci\.ya?ml$")
 
@@ -156,6 +151,71 @@ def _renders(a: Repository, i: Repository) -> Renders | None:
                 "separate-infra": the_suite.render(i.answers)}
 
 
+def _write(repo: Repository, path: str, dst: str, old: bytes | None, new: bytes,
+           origin: str | None = None) -> FileWrite:
+    """A write of *new* at *dst* with the mode *path* has in *repo* (executable, symlink)."""
+    mode = repo.tree[path][0]
+    return FileWrite(dst, old, new, mode == "100755", origin, mode == "120000")
+
+
+def _infra_writes(i: Repository, carried: list[str], record: dict[str, Any],
+                  renders: Renders | None) -> tuple[list[Change], set[str]]:
+    """The infra repository's files as they join the monorepo (trigger workflows retargeted)."""
+    i.prefetch(carried)
+    merge: list[Change] = []
+    rewritten: set[str] = set()
+    for p in sorted(carried):
+        data = i.read(p)
+        restored = _restore(i, p, record.get("infra_rewrites", {}))
+        if restored is not None:
+            rewritten.add(p)
+            data = restored
+        elif renders is not None and is_trigger_workflow(p):
+            old_r = renders["separate-infra"].get(p)
+            new_r = renders["monorepo"].get(p)
+            if old_r is not None and new_r is not None:
+                new = suite.replay_edits(data, old_r, new_r) or data
+                if new != data:
+                    rewritten.add(p)
+                data = new
+        merge.append(_write(i, p, p, None, data, None if p in rewritten else i.root.name))
+    return merge, rewritten
+
+
+def _app_writes(a: Repository, moved_path: dict[str, str], record: dict[str, Any],
+                renders: Renders | None, notes: list[Note], moved: list[str]) -> list[Change]:
+    """The app repository's files the merge rewrites (restored, retargeted or re-rendered)."""
+    app_rewrites = record.get("app_rewrites", {})
+    moved_tops = [d.split("/", 1)[1] for d in moved]
+    out: list[Change] = []
+    for src_path, dst in sorted(moved_path.items(), key=lambda kv: kv[1]):
+        current = a.read(src_path)
+        restored = _restore(a, src_path, app_rewrites)
+        if restored is not None:
+            if restored != current:
+                out.append(_write(a, src_path, dst, current, restored))
+            continue
+        if src_path == ANSWERS_FILE:
+            if renders is not None:
+                out.append(FileWrite(ANSWERS_FILE, current, renders["monorepo"][ANSWERS_FILE]))
+            continue
+        result = current
+        if renders is not None:
+            old_r = renders["separate-app"].get(src_path)
+            new_r = renders["monorepo"].get(dst)
+            if old_r is not None and new_r is not None and old_r != new_r:
+                result = suite.replay_edits(current, old_r, new_r) or current
+        if APP_CI.match(dst) and result == current:
+            result = safe_splice(app_ci_to_subdir, current, dst)
+        elif is_workflow_file(dst) and result == current:
+            notes.append(Note(f"{dst} is kept as it was: check its path filters for the monorepo"))
+        if attributes.is_rule_file(dst) and moved_tops:
+            result = attributes.reroot(result, "", "app", moved_tops)
+        if result != current:
+            out.append(_write(a, src_path, dst, current, result))
+    return out
+
+
 def plan(settings: Settings) -> Merge:
     """Read both repositories and return the plan of the monorepo (pure but for reading),
     holding their locks."""
@@ -192,9 +252,11 @@ def _plan(settings: Settings) -> Merge:
                   for p in a.tree if p != POINTER_FILE}
 
     # Commit 2, the merge: the infra repository's files, and the retargeted ones.
-    carried = [p for p in i.tree if p.startswith("infra/") or p.startswith(".github/")]
+    rules = [p for p in attributes.RULE_FILES if p in i.tree]
+    carried = [p for p in i.tree if (p.startswith("infra/") or p.startswith(".github/"))
+               and p not in rules]
     dropped = [p for p in i.tree if p in _INFRA_DROPPED or p.startswith(f"{RECORD_DIR}/")]
-    stray = sorted(set(i.tree) - set(carried) - set(dropped))
+    stray = sorted(set(i.tree) - set(carried) - set(dropped) - set(rules))
     if stray:
         raise Refused(f"{i.root} has files outside infra/ with no place in a monorepo: "
                       f"{', '.join(stray[:5])}", "move them under infra/ or delete them in a commit")
@@ -202,49 +264,25 @@ def _plan(settings: Settings) -> Merge:
     if clash:
         raise Refused(f"both repositories hold {', '.join(clash[:5])}",
                       "rename or delete one of each in a commit, then run again")
-    i.prefetch(carried)
-    merge: list[Change] = []
-    rewritten: set[str] = set()
-    for p in sorted(carried):
-        data = i.read(p)
-        restored = _restore(i, p, record.get("infra_rewrites", {}))
-        if restored is not None:
-            rewritten.add(p)
-            data = restored
-        elif renders is not None and is_trigger_workflow(p):
-            old_r = renders["separate-infra"].get(p)
-            new_r = renders["monorepo"].get(p)
-            if old_r is not None and new_r is not None:
-                new = suite.replay_edits(data, old_r, new_r) or data
-                if new != data:
-                    rewritten.add(p)
-                data = new
-        merge.append(FileWrite(p, None, data, i.tree[p][0] == "100755",
-                               origin=None if p in rewritten else i.root.name))
-    app_rewrites = record.get("app_rewrites", {})
-    for src_path, dst in sorted(moved_path.items(), key=lambda kv: kv[1]):
-        current = a.read(src_path)
-        restored = _restore(a, src_path, app_rewrites)
-        if restored is not None:
-            if restored != current:
-                merge.append(FileWrite(dst, current, restored, a.tree[src_path][0] == "100755"))
+    app_writes = _app_writes(a, moved_path, record, renders, notes,
+                             [d for d in where.values() if d.startswith("app/")])
+    merge, rewritten = _infra_writes(i, carried, record, renders)
+    for path in rules:
+        if record.get("infra_rule_files", {}).get(path) == i.tree[path][1]:
+            dropped.append(path)  # as mono-to-separate wrote it: the app's original holds its rules
+            rewritten.add(path)
             continue
-        if src_path == ANSWERS_FILE:
-            if renders is not None:
-                merge.append(FileWrite(ANSWERS_FILE, current, renders["monorepo"][ANSWERS_FILE]))
-            continue
-        result = current
-        if renders is not None:
-            old_r = renders["separate-app"].get(src_path)
-            new_r = renders["monorepo"].get(dst)
-            if old_r is not None and new_r is not None and old_r != new_r:
-                result = suite.replay_edits(current, old_r, new_r) or current
-        if APP_CI.match(dst) and result == current:
-            result = safe_splice(app_ci_to_subdir, current, dst)
-        elif is_workflow_file(dst) and result == current:
-            notes.append(Note(f"{dst} is kept as it was: check its path filters for the monorepo"))
-        if result != current:
-            merge.append(FileWrite(dst, current, result, a.tree[src_path][0] == "100755"))
+        written = next((c for c in app_writes if c.path == path), None)
+        base = written.new if isinstance(written, FileWrite) else (
+            a.read(path) if path in moved_path else None)
+        joined = attributes.join_rules(base, i.read(path))
+        app_writes = [c for c in app_writes if c.path != path]
+        if joined != (a.read(path) if path in moved_path else None):
+            app_writes.append(FileWrite(path, a.read(path) if path in moved_path else None, joined))
+        rewritten.add(path)
+        notes.append(Note(f"{path} holds the rules of both repositories ({i.root.name}'s that were "
+                          "not there already are added at its end): check them"))
+    merge += app_writes
     if renders is None and (a.answers or i.answers):
         notes.append(Note("only one repository has Copier answers; the monorepo keeps the app's "
                           "as they are: regenerate them with copier if you use the suite"))

@@ -25,19 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from migrate import contract, gitops, history, interrupts, locks, publish
-from migrate.commands.mono_to_separate.layout import (
-    COMMAND,
-    Facts,
-    Settings,
-    app_plan,
-    infra_plan,
-    read_facts,
-    render_parts,
-)
+from migrate.commands.mono_to_separate.infra import infra_plan
+from migrate.commands.mono_to_separate.layout import COMMAND, Facts, Settings, read_facts
+from migrate.commands.mono_to_separate.plans import app_plan, app_workflow_pairs, render_parts
 from migrate.errors import Refused, VerificationFailed
 from migrate.plan import Applied, FileDelete, FileWrite, Plan, Published
 from migrate.repository import Repository
-from migrate.routing import check_no_trigger_runs, check_routing
+from migrate.routing import branch_ref, check_no_trigger_runs, check_routing
 from migrate.verify import (
     FIX,
     Tree,
@@ -49,6 +43,7 @@ from migrate.verify import (
     expected_tree,
     object_format,
 )
+from migrate.workflow_moves import check_same_runs
 
 __all__ = ["COMMAND", "Settings", "Split", "apply", "plan", "run", "verify"]
 
@@ -61,14 +56,24 @@ class Split:
     source: Repository
     app: Plan
     infra: Plan
-    keep_paths: tuple[str, ...]  # git-filter-repo --path arguments
+    facts: Facts
+
+    @property
+    def keep_paths(self) -> tuple[str, ...]:
+        """git-filter-repo's --path arguments."""
+        return self.facts.keep
 
     @property
     def plans(self) -> tuple[Plan, ...]:
         return (self.app, self.infra)
 
     def details(self) -> dict[str, Any]:
-        return {"keep_paths": list(self.keep_paths) if self.settings.history else []}
+        f = self.facts
+        return {"keep_paths": list(f.keep) if self.settings.history else [],
+                "app_folder": f.app_folder,
+                "moved_workflows": sorted(p for p, v in f.verdicts.items() if v.moves),
+                "staying_workflows": {p: v.reason for p, v in f.verdicts.items() if not v.moves},
+                "left_behind": f.left_behind}
 
 
 def plan(settings: Settings) -> Split:
@@ -81,7 +86,7 @@ def _plan(settings: Settings) -> Split:
     f = read_facts(settings)
     renders, readme = render_parts(f)
     app = app_plan(f, renders)
-    return Split(settings, f.src, app, infra_plan(f, renders, readme, app), f.keep)
+    return Split(settings, f.src, app, infra_plan(f, renders, readme, app), f)
 
 
 def verify(m: Split, app_repo: Path, app_commit: str, infra_work: Path) -> None:
@@ -89,11 +94,12 @@ def verify(m: Split, app_repo: Path, app_commit: str, infra_work: Path) -> None:
     and the infra repository (*infra_work*) together account for every file of the source."""
     src = m.source
     fmt = object_format(src.root)
-    leaving = {p for p in src.tree if p.startswith("infra/") or contract.is_trigger_workflow(p)}
+    leaving = set(m.facts.leaving)
     infra_base: Tree = {p: v for p, v in src.tree.items() if p in leaving} if m.settings.history else {}
     app_tree = gitops.ls_tree(app_repo, app_commit)
     check_tree(app_tree, expected_tree(src.tree, m.app, fmt), "the app branch")
-    deleted = {c.path for c in m.app.changes if isinstance(c, FileDelete)}
+    joined = {f"{m.facts.app_folder}/{n}" for n in m.facts.joined}
+    deleted = {c.path for c in m.app.changes if isinstance(c, FileDelete)} - joined
     if deleted != leaving:
         raise VerificationFailed("the app branch would keep files that move to the infra "
                                  f"repository: {sorted(leaving ^ deleted)[:10]}", FIX)
@@ -113,6 +119,15 @@ def verify(m: Split, app_repo: Path, app_commit: str, infra_work: Path) -> None:
     # old path) may run a trigger workflow.
     check_no_trigger_runs(app_repo, set(app_tree) | set(keys), src.branch, "the app branch",
                           rev=app_commit)
+    # What ran for app/X before runs for X after (explain's evaluator on both commits).
+    moved = {new: old for new, old in m.facts.after_move.items() if contract.is_workflow_file(new)}
+    before = dict(zip(moved, gitops.cat_blobs(src.root, [src.tree[o][1] for o in moved.values()])))
+    after = {p: d for p, d in gitops.read_tree(app_repo, app_commit, ".github/").items()
+             if p in moved}
+    problems = check_same_runs(before, after, app_workflow_pairs(m.facts), branch_ref(src.branch))
+    if problems:
+        raise VerificationFailed("the app branch's workflows would not run as they did: "
+                                 + "; ".join(problems[:5]), FIX)
 
 
 def _rewrite_history(src: Repository, keep: tuple[str, ...], staging: Path, progress: bool) -> bytes:
@@ -197,7 +212,7 @@ def _apply(m: Split) -> Applied:
 
 
 def _split_from(f: Facts, renders: Any, readme: bytes, app: Plan) -> Split:
-    return Split(f.settings, f.src, app, infra_plan(f, renders, readme, app), f.keep)
+    return Split(f.settings, f.src, app, infra_plan(f, renders, readme, app), f)
 
 
 def run(settings: Settings) -> Applied:
@@ -224,7 +239,7 @@ def run(settings: Settings) -> Applied:
         def app_job() -> tuple[Plan, publish.Prepared]:
             app = app_plan(f, slow.result()[0] if f.src.answers else None)
             # The stack is only touched by this thread until the main thread has joined it.
-            return app, stack.enter_context(_app_prepared(Split(settings, f.src, app, app, f.keep)))
+            return app, stack.enter_context(_app_prepared(Split(settings, f.src, app, app, f)))
 
         # A signal inside submit() could start a worker the pool never joins (Thread.start() is
         # interrupted before the pool records it): no signal until both are started and known.
