@@ -36,7 +36,7 @@ from migrate.events import Event
 from migrate.workflows import Workflow, parse_workflow
 
 _PATH_EVENTS = ("push", "pull_request", "pull_request_target")
-_INFRA = re.compile(r"(?<![\w.$/@-])(?:\./)?infra(?:/|$)")
+_INFRA = re.compile(r"(?<![\w.$/@-])(?:\./)?infra(?![\w.-])")
 # A path in the repository: a folder name followed by a slash, not a URL or an action reference.
 _FOLDER_REF = re.compile(r"(?<![\w.$/@:-])(?:\./)?([A-Za-z0-9_][\w.-]*)/")
 
@@ -60,6 +60,22 @@ def _strings(node: Any) -> Iterable[str]:
             stack.extend(item)
         elif isinstance(item, str):
             yield item
+
+
+def _uses(doc: dict[str, Any]) -> dict[str, Any]:
+    """*doc* without the path filters that exclude (``!infra/**``, ``paths-ignore``): excluding
+    infra/ is not using it."""
+    on = doc.get("on")
+    if not isinstance(on, dict):
+        return doc
+    kept = {}
+    for event, spec in on.items():
+        if isinstance(spec, dict):
+            spec = {k: ([p for p in v if not (isinstance(p, str) and p.startswith("!"))]
+                        if k == "paths" and isinstance(v, list) else v)
+                    for k, v in spec.items() if k != "paths-ignore"}
+        kept[event] = spec
+    return {**doc, "on": kept}
 
 
 def _in_infra(value: str) -> bool:
@@ -130,7 +146,7 @@ def infra_verdict(name: str, data: bytes, others: Mapping[str, bytes] = {},
         doc = yaml_splice.reparse(data.decode("utf-8-sig"), name)
     except (UnicodeDecodeError, UnsafeYamlEdit):
         return None
-    if not isinstance(doc, dict) or not any(_INFRA.search(s) for s in _strings(doc)):
+    if not isinstance(doc, dict) or not any(_INFRA.search(s) for s in _strings(_uses(doc))):
         return None
     base = name.rsplit("/", 1)[-1]
     call = re.compile(rb"uses:\s*['\"]?\./\.github/workflows/" + re.escape(base.encode()))

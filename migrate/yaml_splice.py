@@ -58,7 +58,7 @@ def _set_in(data: Any, path: Path, value: Any) -> Any:
 
 
 def _del_in(data: Any, path: Path) -> Any:
-    copy = dict(data)
+    copy: Any = list(data) if isinstance(data, list) else dict(data)
     if len(path) == 1:
         del copy[path[0]]
     else:

@@ -288,8 +288,8 @@ def _plan(settings: Settings) -> Merge:
                           "as they are: regenerate them with copier if you use the suite"))
     if dropped:
         notes.append(Note(f"left behind from {i.root.name}: {', '.join(sorted(dropped))} "
-                          "(the monorepo has its own README and answers; the migration record "
-                          "belongs to the old layout)"))
+                          "(the monorepo has its own README, answers and rule files; the "
+                          "migration record belongs to the old layout)"))
 
     keys = state_keys(i)
     branch = a.branch or "main"

@@ -144,7 +144,8 @@ def infra_plan(f: Facts, renders: Renders | None, readme: bytes, app: Plan) -> P
     notes += [Note(t) for (repo, _), t in sorted(f.relinked.notes.items()) if repo == "infra"]
     lfs = attributes.lfs_paths(rules.get(".gitattributes", b""), sorted(f.leaving))
     if lfs:
-        notes.append(Note(f"{len(lfs)} file(s) stored with Git LFS move ({', '.join(lfs[:3])}"
+        notes.append(Note(f"{len(lfs)} file{'s' if len(lfs) != 1 else ''} stored with Git LFS "
+                          f"move{'' if len(lfs) != 1 else 's'} ({', '.join(lfs[:3])}"
                           f"{', ...' if len(lfs) > 3 else ''}): their LFS objects are not copied; "
                           f"push them to the new repository's LFS store (git lfs push --all) from "
                           f"a clone of {f.repo_name} that has them"))
