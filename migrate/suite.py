@@ -24,8 +24,13 @@ API
   by `migrate.filters`); ``read_region_catalog()``: the region table (``region_catalog``).
 - ``render_project(answers, dest, *, vcs_ref=None, src=None, only=None)``: one ``copier copy``.
 - ``Suite``: ``render(answers, only=None) -> {path: bytes}`` (cached), ``render_file(answers, path)``,
-  ``version`` (the commit, or None); made by ``open_suite(answers)`` (a context manager) or
-  ``bundled_suite()``.
+  ``version`` (the commit, or None); made by ``open_suite(answers)`` (a context manager),
+  ``open_release(src, ref)`` or ``bundled_suite()``.
+- ``open_release(src, ref)``: the suite at *ref* of the git repository *src* (None: the version
+  ``copier copy`` picks, the newest version tag, else HEAD), its answers files naming that
+  version exactly as Copier writes it (``_src_path``, ``_commit``), so ``copier update`` works.
+- ``bundled_source()``: the bundled suite as a git source for ``open_release`` (its folder), or
+  None when it is not a git repository.
 - ``replay_edits(current, old_render, new_render)``: the customer's edits (``old_render`` ->
   ``current``) replayed onto ``new_render`` (a three-way merge, as ``copier update`` does); None
   on a conflict.
@@ -234,6 +239,47 @@ def open_suite(answers: Mapping[str, Any] | None, answers_text: bytes | None = N
                 f"the template suite that made this repository ({src}) is not a folder here",
                 "make the suite reachable at _src_path of .copier-answers.yml, or remove "
                 ".copier-answers.yml in a commit to migrate without Copier")
+
+
+def bundled_source() -> str | None:
+    """The bundled suite's folder when it is a git repository (Copier can update from it)."""
+    root = suite_root()
+    inside = subprocess.run(["git", *gitops.SAFE_CONFIG, "-C", str(root), "rev-parse", "--show-toplevel"],
+                            capture_output=True, text=True, env=gitops.git_env())
+    if inside.returncode != 0 or Path(inside.stdout.strip()).resolve() != root.resolve():
+        return None
+    return str(root)
+
+
+@contextmanager
+def open_release(src: str, ref: str | None = None) -> Iterator[Suite]:
+    """The suite at *ref* of the git repository *src* (None: the version copier copy picks)."""
+    with tempfile.TemporaryDirectory(prefix="repo-migrate-release-") as tmp:
+        probe = Path(tmp) / "probe"
+        try:
+            # Copier itself names the version (_src_path, _commit) as copier update needs it.
+            render_project({"pattern": "separate", "repo_role": "app", "customer_id": "probe"},
+                           probe, vcs_ref=ref, src=src, only=[contract.ANSWERS_FILE])
+        except Refused:
+            raise
+        except Exception as exc:  # Copier's clone or checkout failed: the source is not usable
+            raise Refused(f"the template suite {src}{'@' + ref if ref else ''} cannot be used: "
+                          f"{str(exc).strip().splitlines()[-1] if str(exc).strip() else exc!r}",
+                          "pass --suite with the suite's git URL or folder and a version tag it "
+                          "has (e.g. --suite gh:provider/suite@v1)") from None
+        text = (probe / contract.ANSWERS_FILE).read_bytes()
+        answers = contract.read_answers(text) or {}
+        local = Path(_clone_url(src))
+        if local.is_dir() and gitops.git(local, "status", "--porcelain", "--untracked-files=no",
+                                         check=False).strip():
+            # Copier renders a dirty local suite from a scratch commit no clone can reach.
+            raise Refused(f"the template suite {src} has uncommitted changes, so no version of it "
+                          f"can be named (Copier would record {answers.get('_commit')}, which "
+                          "exists only in its scratch copy)",
+                          "commit the suite's changes (and tag a version), or pass --suite with a "
+                          "released version")
+        with open_suite(answers, text) as found:
+            yield found
 
 
 def replay_edits(current: bytes, old_render: bytes, new_render: bytes) -> bytes | None:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 
 from migrate import attributes
-from migrate.app_ci import app_ci_to_root, retarget_values
+from migrate.app_ci import app_ci_to_root
 from migrate.app_layout import AppLocation, find_application
 from migrate.errors import Refused
 from migrate.symlinks import relink
 from migrate.workflow_moves import check_same_runs, infra_verdict, widened
+from migrate.workflow_paths import move_into, splice_values, to_folder
 
 RULES = (b"# attributes\n* text=auto\n*.png binary\ninfra/**/*.zip filter=lfs -text\n"
          b"/.github/workflows/tf.yml linguist-generated\napp/assets/** filter=lfs\n")
@@ -103,9 +104,41 @@ def test_workflows_that_do_not_use_infra_have_no_verdict(text: str) -> None:
     ("      with:\n        files: \"../app/x webapp/y\"\n",
      "      with:\n        files: \"../app/x webapp/y\"\n"),
 ])
-def test_retarget_values(before: str, after: str) -> None:
+def test_app_values_move_to_the_root(before: str, after: str) -> None:
     text = "on: [push]\njobs:\n  a:\n    runs-on: x\n    steps:\n    - uses: a/b@v1\n" + before
-    assert retarget_values(text, "w.yml") == text.replace(before, after)
+    got = splice_values(text, "w.yml", lambda v, folder: to_folder(v, "app", "", folder))
+    assert got == text.replace(before, after)
+
+
+MOVING = """\
+on:
+  push:
+    paths: ['src/**', 'package.json', '!src/docs/**', 'infra/**']
+jobs:
+  build:
+    runs-on: x
+    defaults:
+      run:
+        working-directory: src   # the app
+    steps:
+      - uses: actions/setup-node@v4
+        with:
+          cache-dependency-path: ./src/yarn.lock
+          key: ${{ hashFiles('package.json') }}
+          name: src
+      - run: make
+        working-directory: ./src/web
+"""
+
+
+def test_move_into_moves_what_names_the_application() -> None:
+    got = move_into(MOVING, "ci.yml", {"src": "app/src", "package.json": "app/package.json"})
+    assert got == (MOVING.replace("['src/**', 'package.json', '!src/docs/**'",
+                                  "['app/src/**', 'app/package.json', '!app/src/docs/**'")
+                   .replace("working-directory: src ", "working-directory: app/src ")
+                   .replace("./src/yarn.lock", "./app/src/yarn.lock")
+                   .replace("hashFiles('package.json')", "hashFiles('app/package.json')")
+                   .replace("./src/web", "./app/src/web"))
 
 
 CI = ("on:\n  push:\n    paths: ['app/**']\n  pull_request:\n    paths: ['**/app/*.js']\n"
