@@ -72,8 +72,8 @@ class AppLocation:
     def describe(self) -> str:
         """The location in words, for plans and notes."""
         if self.folder:
-            return f"{self.folder}/"
-        return "the root (" + ", ".join(self.tops[:5]) + (", ..." if len(self.tops) > 5 else "") + ")"
+            return f"in {self.folder}/"
+        return "at the root (" + ", ".join(self.tops[:5]) + (", ..." if len(self.tops) > 5 else "") + ")"
 
 
 def find_application(paths: Iterable[str], app_dir: str | None = None) -> AppLocation | None:

@@ -27,6 +27,10 @@ from migrate.contract import ANSWERS_FILE, load_yaml
 _ROW = re.compile(rb"^\| (`[^|]+`) \|")
 _CELL_PATH = re.compile(rb"`([^`]+)`")
 _SLUG = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")
+# What the suite's validators accept for the answers read from a trigger workflow.
+_VALID = {"provider_repo": re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9_.-]{1,100}$"),
+          "dispatch_event_type": re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$"),
+          "dispatch_token_secret": re.compile(r"^(?!GITHUB_)[A-Z_][A-Z0-9_]*$")}
 _COPIER_SECTION = b"## Updating from the template suite"
 
 
@@ -55,12 +59,12 @@ def known_answers(variables: bytes, trigger: bytes | None, catalog: Collection[s
     if trigger:
         for key, answer in (("PROVIDER_REPO", "provider_repo"), ("EVENT_TYPE", "dispatch_event_type")):
             value = _env(trigger, key)
-            if value and "$" not in value:
+            if value:
                 out[answer] = value
         secret = re.search(rb"secrets\.([A-Za-z_][A-Za-z0-9_]*)", trigger)
-        if secret and secret.group(1) != b"GITHUB_TOKEN" and not secret.group(1).startswith(b"GITHUB_"):
+        if secret:
             out["dispatch_token_secret"] = secret.group(1).decode()
-    return out
+    return {k: v for k, v in out.items() if k not in _VALID or _VALID[k].match(str(v))}
 
 
 def _present(path: str, paths: Collection[str]) -> bool:

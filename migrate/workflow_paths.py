@@ -17,9 +17,10 @@ API
   under *new* (``""``: the root); where a folder is expected (*folder_input*), *old* itself too.
 - ``splice_values(text, name, fn)``: every step input and ``hashFiles()`` argument of the
   workflow rewritten by ``fn(value, folder_input)``, spliced.
-- ``move_into(text, name, moves)``: filters, working directories, inputs and ``hashFiles()``
-  arguments naming an entry of *moves* (``{old: new}``: ``{"src": "app"}``,
-  ``{"package.json": "app/package.json"}``) rewritten to its new place.
+- ``move_into(text, name, moves, root_to=None)``: filters, working directories, inputs and
+  ``hashFiles()`` arguments naming an entry of *moves* (``{old: new}``: ``{"src": "app"}``,
+  ``{"package.json": "app/package.json"}``) rewritten to its new place (and ``.`` to *root_to*
+  when the application left the root).
 """
 
 from __future__ import annotations
@@ -149,9 +150,11 @@ def _move_pattern(item: str, moves: Mapping[str, str]) -> str:
     return item
 
 
-def move_into(text: str, name: str, moves: Mapping[str, str]) -> str:
+def move_into(text: str, name: str, moves: Mapping[str, str], root_to: str | None = None) -> str:
     """Filters, working directories, step inputs and ``hashFiles()`` arguments that name an
-    entry of *moves* (``{old path: new path}``) rewritten to its new place, by splicing."""
+    entry of *moves* (``{old path: new path}``) rewritten to its new place, by splicing; with
+    *root_to* (the application left the root for that folder), a working directory or folder
+    input naming the root (``.``) names *root_to* instead."""
     data = yaml_splice.reparse(text, name)
     for path, items in filter_lists(data):
         new = [_move_pattern(i, moves) for i in items]
@@ -161,10 +164,14 @@ def move_into(text: str, name: str, moves: Mapping[str, str]) -> str:
         moved = value
         for old, target in moves.items():
             moved = to_folder(moved, old, target, True)
+        if root_to and moved.strip() in (".", "./"):
+            moved = root_to
         if moved != value:
             text = yaml_splice.set_scalar(text, path, moved, name)
 
     def each(value: str, folder_input: bool) -> str:
+        if root_to and folder_input and value.strip() in (".", "./"):
+            return root_to
         for old, target in moves.items():
             value = to_folder(value, old, target, folder_input)
         return value

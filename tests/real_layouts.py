@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 from tests.helpers import build_file_tree, git
-from tests.monorepos import TRIGGER, commit
+from tests.monorepos import commit
 
 LAYOUTS = ("root", "src", "apps", "app")
 # Where each layout keeps the application's files, and the file a test follows through moves.
@@ -31,6 +31,24 @@ def lfs_pointer(oid_char: str, size: int) -> str:
     return (f"version https://git-lfs.github.com/spec/v1\noid sha256:{oid_char * 64}\n"
             f"size {size}\n")
 
+
+TRIGGER = """\
+name: trigger-infra
+on:
+  push:
+    paths: ['infra/**']
+permissions: {}
+jobs:
+  dispatch:
+    runs-on: ubuntu-latest
+    steps:
+      - run: >-
+          curl -fsS -X POST -H "Authorization: Bearer $TOKEN"
+          https://api.github.com/repos/acme-provider/infra-manager/dispatches
+          -d '{"event_type": "customer-infra-changed"}'
+        env:
+          TOKEN: ${{ secrets.ACME_DISPATCH }}
+"""
 
 TERRAFORM = """\
 name: terraform

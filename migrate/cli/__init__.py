@@ -20,7 +20,9 @@ Examples:
   repo-migrate separate-to-mono --app ../acme-app --infra ../acme-infra --dest ../acme-platform
   repo-migrate register --registry ../infra-manager ../acme-platform --dry-run
   repo-migrate route-approval --plan plan.json --environment production --tier standard
-  repo-migrate verify-dispatch --provider-repo . --event event.json --event-name repository_dispatch --json"""
+  repo-migrate verify-dispatch --provider-repo . --event event.json --event-name repository_dispatch --json
+
+  repo-migrate adopt --pattern monorepo --customer-id acme --dry-run"""
 
 app = typer.Typer(
     name="repo-migrate",
@@ -67,6 +69,7 @@ def _root(
 from migrate.cli import (  # noqa: E402 - the commands register on the app defined above
     add_region as add_region,
 )
+from migrate.cli import adopt as adopt  # noqa: E402
 from migrate.cli import explain as explain  # noqa: E402
 from migrate.cli import mono_to_separate as mono_to_separate  # noqa: E402
 from migrate.cli import register as register  # noqa: E402
