@@ -94,6 +94,6 @@ def find_application(paths: Iterable[str], app_dir: str | None = None) -> AppLoc
     for folder in (APP_DIR, *APP_FOLDERS):
         if tops == (folder,) and any("/" in p for p in files):
             return AppLocation(folder, tops)
-    if APP_DIR in tops:
+    if APP_DIR in tops and any(p.startswith(f"{APP_DIR}/") for p in files):
         return AppLocation(APP_DIR, (APP_DIR,))
     return AppLocation("", tops)
