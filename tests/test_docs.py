@@ -78,7 +78,7 @@ def test_the_docs_have_examples() -> None:
     assert {"docs/commands/explain.md", "docs/commands/set-trigger.md",
             "docs/commands/add-region.md", "docs/commands/mono-to-separate.md",
             "docs/commands/separate-to-mono.md", "docs/commands/register.md",
-            "docs/commands/route-approval.md", "docs/commands/verify-dispatch.md"} <= where
+            "docs/commands/route-approval.md", "docs/commands/verify-dispatch.md", "docs/commands/adopt.md"} <= where
 
 
 @pytest.mark.parametrize(("where", "block"), examples(), ids=[w for w, _ in examples()])
