@@ -20,7 +20,9 @@ API
   the whole repository (``widened``): for such a workflow and event a path that did not move may
   start to run it, nothing else.
 - ``widened(before, after)``: ``{workflow: [events]}`` whose path filter now matches every file.
-- ``sample_pairs(pairs, limit)``: a deterministic sample of many pairs (every folder kept).
+- ``sample_pairs(pairs, limit)``: a deterministic sample of pairs: a file of each extension in
+  every folder, every root file.
+  Unchanged workflows are checked for the paths that moved only.
 """
 
 from __future__ import annotations
@@ -201,18 +203,18 @@ def widened(before: Mapping[str, bytes], after: Mapping[str, bytes]) -> dict[str
     return out
 
 
-def sample_pairs(pairs: Sequence[tuple[str, str]], limit: int = 2000) -> list[tuple[str, str]]:
-    """All *pairs* up to *limit*; beyond, the first three files of every folder."""
-    if len(pairs) <= limit:
-        return list(pairs)
-    seen: dict[str, int] = {}
+def sample_pairs(pairs: Sequence[tuple[str, str]], limit: int = 400) -> list[tuple[str, str]]:
+    """A deterministic sample of *pairs*: the first file of each extension in every folder
+    (every file at the root), at most *limit*; filters tell paths apart by folder and name."""
+    seen: set[tuple[str, str]] = set()
     out = []
     for old, new in sorted(pairs):
-        folder = old.rsplit("/", 1)[0] if "/" in old else ""
-        if seen.get(folder, 0) < 3:
-            seen[folder] = seen.get(folder, 0) + 1
+        folder, _, name = old.rpartition("/")
+        key = (folder, name.rpartition(".")[2] if "." in name and folder else name)
+        if key not in seen:
+            seen.add(key)
             out.append((old, new))
-    return out
+    return out[:limit]
 
 
 def check_same_runs(before: Mapping[str, bytes], after: Mapping[str, bytes],
@@ -221,10 +223,15 @@ def check_same_runs(before: Mapping[str, bytes], after: Mapping[str, bytes],
     its old path before (a widened filter may only start running for a path that did not move)."""
     problems: list[str] = []
     loose = widened(before, after)
+    moved = [(old, new) for old, new in pairs if old != new]
     for name in sorted(set(before) & set(after)):
         old_w, new_w = parse_workflow(name, before[name]), parse_workflow(name, after[name])
+        if before[name] == after[name] and not _path_filter_events(old_w):
+            continue  # the same workflow, running for every path: nothing can differ
+        # An unchanged workflow decides the same for a path that did not move.
+        todo = moved if before[name] == after[name] else pairs
         for event in ("push", "pull_request"):
-            for old, new in pairs:
+            for old, new in todo:
                 was = old_w.decide(Event(event, ref, (old,))).runs
                 now = new_w.decide(Event(event, ref, (new,))).runs
                 if was == now or (old == new and now and event in loose.get(name, [])):
@@ -234,3 +241,9 @@ def check_same_runs(before: Mapping[str, bytes], after: Mapping[str, bytes],
                 if len(problems) >= 10:
                     return problems
     return problems
+
+
+def _path_filter_events(w: Workflow) -> set[str]:
+    on = w.on if isinstance(w.on, dict) else {}
+    return {e for e in _PATH_EVENTS if isinstance(on.get(e), dict)
+            and ("paths" in on[e] or "paths-ignore" in on[e])}
