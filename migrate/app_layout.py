@@ -8,8 +8,7 @@ application?" has one answer.
 
 API
 ---
-- ``APP_DIR`` (``app``), ``SERVICES_DIR`` (``services``), ``APP_FOLDERS`` (the folders an
-  application is found in when it is not at the root: ``src``, ``apps``).
+- ``APP_DIR`` (``app``), ``SERVICES_DIR`` (``services``).
 - ``ROOT_LEVEL``: top-level names that belong to the whole repository, not to its application
   (README, licence, ignore and attribute files, CODEOWNERS, docs, ``.github``, the answers file).
 - ``is_infra(path)``: under ``infra/``; ``is_repository_file(path)``: a ``ROOT_LEVEL`` entry or
@@ -17,7 +16,9 @@ API
 - ``AppLocation(folder, tops)``: where the application is: ``folder`` ``""`` (the root) or a
   folder such as ``src``; ``tops`` the top-level entries that are the application's.
 - ``find_application(paths, app_dir=None)``: the ``AppLocation`` of a repository's files (None
-  when it holds no application file); refuses an ``app_dir`` that holds no file.
+  when it holds no application file): ``app_dir``, else ``app/``, else the one folder holding
+  every application file (``src/``, ``apps/``, ``backend/``), else the root; refuses an
+  ``app_dir`` that holds no file.
 """
 
 from __future__ import annotations
@@ -30,13 +31,13 @@ from migrate.errors import Refused
 
 APP_DIR = "app"
 SERVICES_DIR = "services"
-APP_FOLDERS = ("src", "apps")
 ROOT_LEVEL = frozenset({
     ".github", ANSWERS_FILE, "README.md", "README", "README.rst", "README.txt", "LICENSE",
     "LICENSE.md", "LICENSE.txt", "COPYING", "CODEOWNERS", ".gitignore", ".gitattributes",
     ".editorconfig", ".pre-commit-config.yaml", "docs", "CONTRIBUTING.md", "SECURITY.md",
-    "CHANGELOG.md", "CODE_OF_CONDUCT.md", RECORD_DIR,
+    "CHANGELOG.md", "CODE_OF_CONDUCT.md", ".devcontainer", ".vscode", RECORD_DIR,
 })
+_ROOT_LEVEL_FOLDED = frozenset(name.casefold() for name in ROOT_LEVEL)
 
 
 def _top(path: str) -> str:
@@ -49,8 +50,9 @@ def is_infra(path: str) -> bool:
 
 
 def is_repository_file(path: str) -> bool:
-    """True for a file that belongs to the whole repository (README, .github/, licence, ...)."""
-    return _top(path) in ROOT_LEVEL
+    """True for a file that belongs to the whole repository (README, .github/, licence, ...;
+    whatever the case of its name: readme.md too)."""
+    return _top(path).casefold() in _ROOT_LEVEL_FOLDED
 
 
 def application_files(paths: Iterable[str]) -> list[str]:
@@ -78,7 +80,8 @@ class AppLocation:
 
 def find_application(paths: Iterable[str], app_dir: str | None = None) -> AppLocation | None:
     """Where the application among *paths* lives: *app_dir* when given, else ``app/``, else the
-    one of ``src/`` and ``apps/`` holding every application file, else the root's entries."""
+    one folder holding every application file (``src/``, ``apps/``, ``backend/``...), else the
+    root's entries."""
     files = application_files(paths)
     if app_dir is not None:
         folder = app_dir.strip("/")
@@ -91,9 +94,8 @@ def find_application(paths: Iterable[str], app_dir: str | None = None) -> AppLoc
     if not files:
         return None
     tops = tuple(sorted({_top(p) for p in files}))
-    for folder in (APP_DIR, *APP_FOLDERS):
-        if tops == (folder,) and any("/" in p for p in files):
-            return AppLocation(folder, tops)
+    if len(tops) == 1 and all("/" in p for p in files):
+        return AppLocation(tops[0], tops)
     if APP_DIR in tops and any(p.startswith(f"{APP_DIR}/") for p in files):
         return AppLocation(APP_DIR, (APP_DIR,))
     return AppLocation("", tops)

@@ -37,7 +37,7 @@ from migrate.symlinks import link_paths, relink
 from migrate.verify import FIX, check_state_keys, check_tree, check_yaml, expected_tree, object_format
 from migrate.workflow_moves import check_same_runs, sample_pairs
 from migrate.workflow_paths import move_into
-from migrate.workflows import parse_workflow
+from migrate.workflows import load_workflow, parse_workflow
 
 __all__ = ["COMMAND", "AdoptPlan", "Settings", "apply", "plan", "run", "verify"]
 
@@ -111,6 +111,8 @@ def _existing_writes(f: Facts, after: dict[str, str], notes: list[Note]) -> list
                 result = _reroot_rules(current, f)
             if result != current:
                 writes.append(FileWrite(new, current, result, src.tree[old][0] == "100755"))
+    if root_to:
+        notes += _root_runs(moved_wf, root_to)
     pairs = sample_pairs(sorted((old, new) for new, old in after.items()))
     problems = check_same_runs(before, moved_wf, pairs, branch_ref(src.branch))
     if problems:
@@ -124,6 +126,35 @@ def _existing_writes(f: Facts, after: dict[str, str], notes: list[Note]) -> list
         writes.append(FileWrite(path, src.read(after[path]), target.encode(), symlink=True))
     notes += [Note(t) for t in relinked.notes.values()]
     return writes
+
+
+def _root_runs(workflows: dict[str, bytes], folder: str) -> list[Note]:
+    """A note for each workflow whose jobs run commands at the root, where the application was."""
+    notes = []
+    for name, data in sorted(workflows.items()):
+        try:
+            doc = load_workflow(data.decode("utf-8-sig"))
+        except (UnicodeDecodeError, Refused):
+            continue
+        top = doc.get("defaults") if isinstance(doc, dict) else None
+        if not isinstance(doc, dict) or isinstance(top, dict) and isinstance(top.get("run"), dict) \
+                and top["run"].get("working-directory"):
+            continue
+        runs = []
+        for job in (doc.get("jobs") or {}).values():
+            d = job.get("defaults") if isinstance(job, dict) else None
+            if not isinstance(job, dict) or isinstance(d, dict) and isinstance(d.get("run"), dict) \
+                    and d["run"].get("working-directory"):
+                continue
+            runs += [str(s["run"]).strip().splitlines()[0] for s in job.get("steps") or []
+                     if isinstance(s, dict) and "run" in s and not s.get("working-directory")
+                     and str(s["run"]).strip()]
+        if runs:
+            shown = "; ".join(r[:60] for r in runs[:2]) + ("; ..." if len(runs) > 2 else "")
+            notes.append(Note(f"{name} runs commands at the repository root ({shown}), where the "
+                              f"application was: it is in {folder}/ now, so give those steps "
+                              f"working-directory: {folder} (and check the paths they name)"))
+    return notes
 
 
 def _moved_path(path: str, mapping: dict[str, str]) -> str:
@@ -152,13 +183,15 @@ def plan(settings: Settings) -> AdoptPlan:
     after = moved_paths(src, f.moves)
     with suite.open_release(f.suite_src, f.suite_ref) as the_suite:
         rendered = the_suite.render(f.answers)
-        own = sorted(p for p in rendered if p in after and p != ANSWERS_FILE)
+        # A suite file the repository has, whatever the case of its name (readme.md): its own.
+        have = {p.casefold() for p in after}
+        own = sorted(p for p in rendered if p.casefold() in have and p != ANSWERS_FILE)
         skeleton = _skeleton(rendered, f)
         answers = {**f.answers, "own_files": own} if own else f.answers
         answers_text = the_suite.render(answers, [ANSWERS_FILE])[ANSWERS_FILE]
         version = the_suite.version
     added = {p: d for p, d in rendered.items()
-             if p not in after and p not in skeleton and p != ANSWERS_FILE}
+             if p not in own and p not in skeleton and p != ANSWERS_FILE}
     skipped = sorted(p for p in skeleton if p not in after)
     notes: list[Note] = []
     changes: list[Change] = [*f.moves, *_existing_writes(f, after, notes)]
