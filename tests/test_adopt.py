@@ -219,6 +219,27 @@ def test_apps_become_services(suite: Path, tmp_path: Path) -> None:
     assert ".github/workflows/web-ci.yml" not in tree  # the skeleton's CI: not next to real services
 
 
+DEPLOY = ("name: deploy\non: [push]\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n"
+          "      - uses: actions/checkout@v4\n      - run: pip install -r requirements.txt\n"
+          "      - run: zip -r release.zip .\n")
+
+
+def test_workflows_running_at_the_root_the_application_leaves_are_named(suite: Path,
+                                                                         tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "shop", {"app.py": "print(1)\n", "requirements.txt": "flask\n",
+                                         "readme.md": "# shop\n", ".github/workflows/deploy.yml": DEPLOY})
+    out = cli("adopt", str(repo), "--pattern", "monorepo", "--customer-id", "acme", "--suite",
+              f"{suite}@v1", "--dry-run", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["results"][0]["moves"] == {"app.py": "app/app.py", "requirements.txt": "app/requirements.txt"}
+    assert "README.md" in data["results"][0]["own_files"]  # readme.md is the repository's README
+    assert {"audience": "next", "text": (
+        ".github/workflows/deploy.yml runs commands at the repository root (pip install -r "
+        "requirements.txt; zip -r release.zip .), where the application was: it is in app/ now, "
+        "so give those steps working-directory: app (and check the paths they name)")} in data["notes"]
+
+
 def test_default_suite_is_the_one_the_toolkit_ships(suite: Path, tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "acme-infra", INFRA_ONLY)
     env = {**os.environ, "REPO_MIGRATE_SUITE": str(suite)}

@@ -184,6 +184,8 @@ def test_relink_rewrites_links_that_move_and_refuses_links_across_repositories()
     (["app.py", "requirements.txt", "src/x.py", "LICENSE"],
      AppLocation("", ("app.py", "requirements.txt", "src"))),
     (["README.md", "infra/variables.yml", ".github/workflows/t.yml"], None),
+    (["backend/a.js", "backend/lib/b.js", "readme.md", ".devcontainer/c.json", "License"],
+     AppLocation("backend", ("backend",))),
 ])
 def test_find_application(paths: list[str], want: AppLocation | None) -> None:
     assert find_application(paths) == want
