@@ -240,6 +240,31 @@ def test_workflows_running_at_the_root_the_application_leaves_are_named(suite: P
         "so give those steps working-directory: app (and check the paths they name)")} in data["notes"]
 
 
+def test_regions_the_repository_has_become_the_answers(suite: Path, tmp_path: Path) -> None:
+    regional = {f"infra/{r}-variables.yml": f"customer_id: acme\nstate_key: acme/{c}\nregion:\n  name: {r}\n"
+                for r, c in (("us-east", "us-east-1"), ("eu-west", "eu-west-1"))}
+    repo = make_repo(tmp_path / "acme-regions", {**regional, "infra/main.tf": "terraform {}\n"})
+    out = cli("adopt", str(repo), "--pattern", "multi-region", "--customer-id", "acme", "--suite",
+              f"{suite}@v1")
+    assert out.returncode == 0, out.stderr
+    a = answers(repo, BRANCH)
+    assert (a["regions"], a["state_key"]) == (["eu-west", "us-east"], "acme")
+    assert a["own_files"] == sorted(regional)
+    tree = gitops.read_tree(repo, BRANCH)
+    assert {p: tree[p] for p in regional} == {p: t.encode() for p, t in regional.items()}
+    assert ".github/workflows/trigger-infra-eu-west.yml" in tree and "infra/variables.yml" not in tree
+
+
+def test_an_app_repository_keeps_its_code(suite: Path, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "acme-app", {"main.py": "print(1)\n"})
+    out = cli("adopt", str(repo), "--pattern", "separate", "--role", "app", "--customer-id", "acme",
+              "--suite", f"{suite}@v1")
+    assert out.returncode == 0, out.stderr
+    assert sorted(gitops.read_tree(repo, BRANCH)) == [".copier-answers.yml", ".gitignore",
+                                                      "README.md", "main.py"]
+    assert answers(repo, BRANCH)["repo_role"] == "app"
+
+
 def test_default_suite_is_the_one_the_toolkit_ships(suite: Path, tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "acme-infra", INFRA_ONLY)
     env = {**os.environ, "REPO_MIGRATE_SUITE": str(suite)}
