@@ -21,7 +21,6 @@ Examples:
   repo-migrate register --registry ../infra-manager ../acme-platform --dry-run
   repo-migrate route-approval --plan plan.json --environment production --tier standard
   repo-migrate verify-dispatch --provider-repo . --event event.json --event-name repository_dispatch --json
-
   repo-migrate adopt --pattern monorepo --customer-id acme --dry-run"""
 
 app = typer.Typer(
