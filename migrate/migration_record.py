@@ -3,7 +3,9 @@ behind), read as proof for the provider.
 
 ``mono-to-separate`` writes ``.repo-migrate/migration.json`` (``contract.RECORD_FILE``) in the new
 infra repository: which repository the variables files came from, at which commit, and their
-state_keys (unchanged). ``repo-migrate register`` moves the ownership of those keys in the
+state_keys (unchanged); and, for ``separate-to-mono``, what the split moved and rewrote (the
+application's folder, the workflows that went with infra/, the rewritten files and the rule
+files it wrote). ``repo-migrate register`` moves the ownership of those keys in the
 provider's registry only when this record proves it (``migrate.registry_edit``).
 
 API

@@ -18,7 +18,7 @@ from typing import Any
 
 from migrate import attributes, gitops, history, locks, publish, suite
 from migrate.app_ci import app_ci_to_subdir, safe_splice
-from migrate.app_layout import ROOT_LEVEL
+from migrate.app_layout import is_repository_file
 from migrate.contract import (
     ANSWERS_FILE,
     POINTER_FILE,
@@ -134,7 +134,7 @@ def _destination_of(top: str, record: dict[str, Any]) -> str:
     """Where a top-level entry of the app repository goes in the monorepo."""
     if top in record.get("moved_to_app_root", []):
         return f"app/{top}"
-    if top in record.get("kept_at_app_root", []) or top in ROOT_LEVEL:
+    if top in record.get("kept_at_app_root", []) or is_repository_file(top):
         return top
     return f"app/{top}"
 
