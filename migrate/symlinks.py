@@ -68,6 +68,7 @@ def relink(links: Mapping[str, str], tree: Collection[str], place: Place) -> Rel
         new_target = posixpath.relpath(new_resolved or ".", posixpath.dirname(new_path) or ".")
         if new_target != target:
             out.targets[(repo, new_path)] = new_target
-            out.notes[(repo, new_path)] = (f"{new_path} is a symbolic link to {resolved}, which moves with "
-                             f"it: its target {target} is rewritten to {new_target}")
+            out.notes[(repo, new_path)] = (
+                f"{new_path} is a symbolic link to {resolved}: its target {target} is rewritten "
+                f"to {new_target}, so that it still points there after the move")
     return out
