@@ -265,6 +265,21 @@ def test_an_app_repository_keeps_its_code(suite: Path, tmp_path: Path) -> None:
     assert answers(repo, BRANCH)["repo_role"] == "app"
 
 
+def test_links_keep_pointing_at_what_moved(suite: Path, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "shop", {"server.js": "x\n", "lib/a.js": "y\n", "docs/x.md": "z\n"})
+    (repo / "docs/server.js").symlink_to("../server.js")  # stays, its target moves
+    (repo / "lib/main.js").symlink_to("../server.js")  # moves with its target
+    commit_all(repo, "links")
+    out = cli("adopt", str(repo), "--pattern", "monorepo", "--customer-id", "acme", "--suite",
+              f"{suite}@v1")
+    assert out.returncode == 0, out.stderr
+    tree, files = gitops.ls_tree(repo, BRANCH), gitops.read_tree(repo, BRANCH)
+    assert tree["docs/server.js"][0] == tree["app/lib/main.js"][0] == "120000"
+    assert (files["docs/server.js"], files["app/lib/main.js"]) == (b"../app/server.js", b"../server.js")
+    assert ("docs/server.js is a symbolic link to server.js: its target ../server.js is rewritten "
+            "to ../app/server.js") in out.stdout
+
+
 def test_default_suite_is_the_one_the_toolkit_ships(suite: Path, tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "acme-infra", INFRA_ONLY)
     env = {**os.environ, "REPO_MIGRATE_SUITE": str(suite)}
