@@ -191,3 +191,22 @@ def test_workflow_calling_or_mixing_infra_stays_with_a_reason(app_layout: Path, 
 def test_variables_are_carried_exactly(split: tuple[str, Path, Path, Path, str]) -> None:
     _, _, _, infra, _ = split
     assert gitops.read_file(infra, "HEAD", "infra/variables.yml") == (VARIABLES + "db_size: large\n").encode()
+
+
+def test_rule_files_of_app_join_the_roots_and_come_back(app_layout: Path, tmp_path: Path) -> None:
+    mono = _with(app_layout, tmp_path, {"app/.gitignore": "dist/\nnode_modules/\n",
+                                        "app/.gitattributes": "*.svg binary\n"}, {})
+    source = gitops.ls_tree(mono, "main")
+    out = cli("mono-to-separate", str(mono), "--infra-repo", str(tmp_path / "acme-infra"))
+    assert out.returncode == 0, out.stderr
+    files = gitops.read_tree(mono, BRANCH)
+    assert files[".gitignore"] == b"node_modules/\n.terraform/\n*.tfstate*\n/dist/\ndist/\n"
+    assert files[".gitattributes"].endswith(b"assets/** filter=lfs diff=lfs merge=lfs -text\n*.svg binary\n")
+    assert ".gitignore joins the rules of app/.gitignore to the root's" in out.stdout
+    app = tmp_path / "acme-app"
+    git(tmp_path, "clone", "-q", "--branch", BRANCH, str(mono), str(app))
+    dest = tmp_path / "again"
+    out = cli("separate-to-mono", "--app", str(app), "--infra", str(tmp_path / "acme-infra"),
+              "--dest", str(dest))
+    assert out.returncode == 0, out.stderr
+    assert gitops.ls_tree(dest, "HEAD") == source

@@ -188,6 +188,12 @@ def _app_writes(a: Repository, moved_path: dict[str, str], record: dict[str, Any
     app_rewrites = record.get("app_rewrites", {})
     moved_tops = [d.split("/", 1)[1] for d in moved]
     out: list[Change] = []
+    for name, entry in sorted(record.get("app_joined", {}).items()):
+        # A rule file of app/ that mono-to-separate joined into the root's: back into app/.
+        blob = entry.get("app_blob") if isinstance(entry, dict) else None
+        if a.tree.get(name, ("", ""))[1] == entry.get("result_blob") and blob and gitops.git(
+                a.root, "cat-file", "-t", str(blob), check=False).strip() == "blob":
+            out.append(FileWrite(f"app/{name}", None, gitops.cat_blobs(a.root, [str(blob)])[0]))
     for src_path, dst in sorted(moved_path.items(), key=lambda kv: kv[1]):
         current = a.read(src_path)
         restored = _restore(a, src_path, app_rewrites)

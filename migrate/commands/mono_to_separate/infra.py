@@ -136,6 +136,12 @@ def infra_plan(f: Facts, renders: Renders | None, readme: bytes, app: Plan) -> P
         # Rule files the move wrote in the infra repository: separate-to-mono drops them while
         # they are as written (the app repository's original holds their rules).
         "infra_rule_files": {p: blob_id(data, fmt) for p, data in rules.items()},
+        # Rule files of app/ joined into the root's: separate-to-mono puts them back.
+        "app_joined": {n: {"app_blob": src.tree[f"{f.app_folder}/{n}"][1],
+                           "result_blob": next((blob_id(c.new, fmt) for c in app.changes
+                                                if isinstance(c, FileWrite) and c.path == n),
+                                               src.tree[n][1])}
+                       for n in f.joined},
     }
     changes.append(FileWrite(RECORD_FILE, None, record_json(record)))
     steps, history_notes = _history(f)

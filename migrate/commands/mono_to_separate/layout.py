@@ -74,9 +74,19 @@ def _refuse_wrong_pattern(src: Repository) -> None:
                       "remove the submodules first, or split the repository by hand")
 
 
+# Rule files app/ and the root both have: joined into one at the app repository's root.
+JOINED = (".gitignore", ".gitattributes")
+
+
+def joined_rule_files(src: Repository) -> tuple[str, ...]:
+    """The rule files that both app/ and the root hold (joined, not moved)."""
+    return tuple(n for n in JOINED if n in src.tree and f"app/{n}" in src.tree)
+
+
 def _app_moves(src: Repository, leaving: set[str]) -> list[FileMove]:
     """One move per top-level entry of app/; refuses names that already exist at the root."""
-    tops = sorted({p.split("/")[1] for p in src.files_under("app/")})
+    joined = joined_rule_files(src)
+    tops = sorted({p.split("/")[1] for p in src.files_under("app/")} - set(joined))
     staying = [p for p in src.tree if not p.startswith("app/") and p not in leaving]
     clashes = [t for t in tops if any(p == t or p.startswith(f"{t}/") for p in staying)]
     if "infra" in tops:
@@ -156,6 +166,7 @@ class Facts:
     verdicts: dict[str, Verdict]  # workflows naming infra/: whether they move, and why
     relinked: Relinked  # symbolic links whose target the move rewrites
     left_behind: dict[str, list[str]]
+    joined: tuple[str, ...]  # rule files of app/ joined into the root's
 
 
 def _place(leaving: frozenset[str], app_folder: str) -> Any:
@@ -190,11 +201,13 @@ def read_facts(settings: Settings) -> Facts:
                       src.tree, _place(leaving, app_folder))
     src.prefetch(sorted(leaving))
     strip = len(app_folder) + 1
+    joined = joined_rule_files(src) if app_folder else ()
+    inner = {f"{app_folder}/{n}" for n in joined}
     return Facts(
         settings, src, dest, branch, ("infra/", *triggers, *moving), triggers, leaving, moves,
         state_keys(src), infra_name(dest, src.answers),
         str((src.answers or {}).get("repo_name") or src.root.name),
         {(p[strip:] if app_folder and p.startswith(f"{app_folder}/") else p): p
-         for p in src.tree if p not in leaving},
-        app_folder, verdicts, relinked, _left_behind(src),
+         for p in src.tree if p not in leaving and p not in inner},
+        app_folder, verdicts, relinked, _left_behind(src), joined,
     )

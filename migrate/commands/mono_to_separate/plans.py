@@ -140,6 +140,8 @@ def _app_file(f: Facts, renders: Renders | None, new_path: str, notes: list[Note
         result = rule_split(f, result).staying
         if f.app_folder:
             result = attributes.reroot(result, f.app_folder, "")
+        if new_path in f.joined:  # app/'s own rules, relative to app/, now to the root
+            result = attributes.join_rules(result, src.read(f"{f.app_folder}/{new_path}"))
     if f.app_folder and is_workflow_file(new_path) and \
             mentions_app_dir(result.decode("utf-8", "replace")):
         result = safe_splice(app_ci_to_root, result, new_path)
@@ -161,6 +163,7 @@ def app_plan(f: Facts, renders: Renders | None) -> Plan:
         notes.append(Note("no .github/workflows/trigger-infra*.yml: the infra repository gets no "
                           "workflow that sends changes to the provider; add one there"))
     changes: list[Change] = [FileDelete(p, src.read(p)) for p in sorted(f.leaving)]
+    changes += [FileDelete(f"{f.app_folder}/{n}", src.read(f"{f.app_folder}/{n}")) for n in f.joined]
     changes += f.moves
     changes.append(FileWrite(POINTER_FILE, None, pointer_text(f.infra_name, src.head, f.keys)))
     # Only workflows, rule files and files the template renders differently can change.
@@ -197,6 +200,8 @@ def app_plan(f: Facts, renders: Renders | None) -> Plan:
                               "app/, which is the whole app repository now: the workflow also "
                               "runs for files that were outside app/ (README.md, docs/...)"))
     notes += [Note(v.reason) for v in f.verdicts.values() if not v.moves]
+    notes += [Note(f"{n} joins the rules of app/{n} to the root's (they now apply to the whole app "
+                   "repository)") for n in f.joined]
     if renders is not None:
         changes.append(FileWrite(ANSWERS_FILE, src.read(ANSWERS_FILE),
                                  renders["separate-app"][ANSWERS_FILE]))
