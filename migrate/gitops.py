@@ -56,8 +56,8 @@ def _filter_drivers() -> tuple[str, ...]:
     """The content filter drivers the user's git configuration names (and lfs, often set per
     repository by ``git lfs install --local``)."""
     env = {k: v for k, v in os.environ.items() if k not in _REPO_ENV}
-    out = subprocess.run(["git", "config", "--name-only", "--get-regexp", r"^filter\..*\."],
-                         capture_output=True, text=True, env=env, cwd="/").stdout
+    out = interrupts.run(["git", "config", "--name-only", "--get-regexp", r"^filter\..*\."],
+                         env=env, cwd=Path("/")).stdout.decode(errors="replace")
     names = {line.split(".", 1)[1].rsplit(".", 1)[0] for line in out.splitlines() if line.count(".") >= 2}
     return tuple(sorted(names | {"lfs"}))
 

@@ -244,9 +244,10 @@ def open_suite(answers: Mapping[str, Any] | None, answers_text: bytes | None = N
 def bundled_source() -> str | None:
     """The bundled suite's folder when it is a git repository (Copier can update from it)."""
     root = suite_root()
-    inside = subprocess.run(["git", *gitops.SAFE_CONFIG, "-C", str(root), "rev-parse", "--show-toplevel"],
-                            capture_output=True, text=True, env=gitops.git_env())
-    if inside.returncode != 0 or Path(inside.stdout.strip()).resolve() != root.resolve():
+    inside = interrupts.run(["git", *gitops.SAFE_CONFIG, "-C", str(root), "rev-parse",
+                             "--show-toplevel"], env=gitops.git_env())
+    top = inside.stdout.decode(errors="replace").strip()
+    if inside.returncode != 0 or Path(top).resolve() != root.resolve():
         return None
     return str(root)
 
@@ -254,8 +255,8 @@ def bundled_source() -> str | None:
 @contextmanager
 def open_release(src: str, ref: str | None = None) -> Iterator[Suite]:
     """The suite at *ref* of the git repository *src* (None: the version copier copy picks)."""
-    with tempfile.TemporaryDirectory(prefix="repo-migrate-release-") as tmp:
-        probe = Path(tmp) / "probe"
+    with scratch.scratch_dir(f"{scratch.PREFIX}release-") as tmp:
+        probe = tmp / "probe"
         try:
             # Copier itself names the version (_src_path, _commit) as copier update needs it.
             render_project({"pattern": "separate", "repo_role": "app", "customer_id": "probe"},

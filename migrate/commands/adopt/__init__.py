@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from migrate import attributes, gitops, publish, suite
+from migrate import attributes, gitops, locks, publish, suite
 from migrate.app_layout import application_files
 from migrate.commands.adopt.layout import COMMAND, Facts, Settings, moved_paths, read_facts
 from migrate.contract import (
@@ -177,7 +177,13 @@ def _routing_problems(files: dict[str, bytes], ref: str) -> list[str]:
 
 
 def plan(settings: Settings) -> AdoptPlan:
-    """Read the repository, render the suite for it and return the plan (changes nothing)."""
+    """Read the repository, render the suite for it and return the plan (changes nothing),
+    holding the repository's lock."""
+    with locks.hold(settings.repo, command=COMMAND):
+        return _plan(settings)
+
+
+def _plan(settings: Settings) -> AdoptPlan:
     f = read_facts(settings)
     src = f.src
     after = moved_paths(src, f.moves)
@@ -273,10 +279,11 @@ def verify(planned: AdoptPlan, repo: Path, commit: str) -> None:
 def apply(planned: AdoptPlan) -> Applied:
     """Commit the plan on the new branch (checked by ``verify`` in a scratch copy), publish last."""
     src = planned.facts.src
-    if gitops.head_sha(src.root) != src.head:
-        raise Refused(f"{src.root} changed since the plan was made", "run the command again")
-    published = publish.apply_to_branch(
-        src.root, planned.plan, verify=lambda repo, commit: verify(planned, repo, commit))
+    with locks.hold(src.root, command=COMMAND):
+        if gitops.head_sha(src.root) != src.head:
+            raise Refused(f"{src.root} changed since the plan was made", "run the command again")
+        published = publish.apply_to_branch(
+            src.root, planned.plan, verify=lambda repo, commit: verify(planned, repo, commit))
     if published is None:  # pragma: no cover - adopt always writes the answers file
         return Applied(planned)
     return Applied(planned, (published,),
@@ -286,5 +293,6 @@ def apply(planned: AdoptPlan) -> Applied:
 
 
 def run(settings: Settings) -> Applied:
-    """``apply(plan(settings))``."""
-    return apply(plan(settings))
+    """``apply(plan(settings))``, holding the repository's lock from start to end."""
+    with locks.hold(settings.repo, command=COMMAND):
+        return apply(plan(settings))
