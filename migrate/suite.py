@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from packaging.version import InvalidVersion, Version
 
 from migrate import contract, gitops, interrupts, scratch
 from migrate.errors import Refused
@@ -252,35 +253,47 @@ def bundled_source() -> str | None:
     return str(root)
 
 
+def _newest_version_tag(clone: Path) -> str:
+    """The ref copier copy picks: the newest PEP 440 version tag (no pre-release), else HEAD."""
+    best: tuple[Version, str] | None = None
+    for tag in gitops.git(clone, "tag", "--list").split():
+        try:
+            found = Version(tag)
+        except InvalidVersion:
+            continue
+        if not found.is_prerelease and (best is None or found > best[0]):
+            best = (found, tag)
+    return best[1] if best else "HEAD"
+
+
 @contextmanager
 def open_release(src: str, ref: str | None = None) -> Iterator[Suite]:
-    """The suite at *ref* of the git repository *src* (None: the version copier copy picks)."""
-    with scratch.scratch_dir(f"{scratch.PREFIX}release-") as tmp:
-        probe = tmp / "probe"
-        try:
-            # Copier itself names the version (_src_path, _commit) as copier update needs it.
-            render_project({"pattern": "separate", "repo_role": "app", "customer_id": "probe"},
-                           probe, vcs_ref=ref, src=src, only=[contract.ANSWERS_FILE])
-        except Refused:
-            raise
-        except Exception as exc:  # Copier's clone or checkout failed: the source is not usable
-            raise Refused(f"the template suite {src}{'@' + ref if ref else ''} cannot be used: "
-                          f"{str(exc).strip().splitlines()[-1] if str(exc).strip() else exc!r}",
-                          "pass --suite with the suite's git URL or folder and a version tag it "
-                          "has (e.g. --suite gh:provider/suite@v1)") from None
-        text = (probe / contract.ANSWERS_FILE).read_bytes()
-        answers = contract.read_answers(text) or {}
-        local = Path(_clone_url(src))
-        if local.is_dir() and gitops.git(local, "status", "--porcelain", "--untracked-files=no",
-                                         check=False).strip():
-            # Copier renders a dirty local suite from a scratch commit no clone can reach.
-            raise Refused(f"the template suite {src} has uncommitted changes, so no version of it "
-                          f"can be named (Copier would record {answers.get('_commit')}, which "
-                          "exists only in its scratch copy)",
-                          "commit the suite's changes (and tag a version), or pass --suite with a "
-                          "released version")
-        with open_suite(answers, text) as found:
-            yield found
+    """The suite at *ref* of the git repository *src* (None: the version copier copy picks), its
+    answers naming ``_src_path`` and ``_commit`` as Copier writes them. Cloned here, as every
+    clone of the suite is (no hook, removed on the way out)."""
+    url = _clone_url(src)
+    local = Path(url).is_dir()
+    named = str(Path(url).resolve()) if local else src  # a relative folder would not be found later
+    with scratch.scratch_dir(f"{scratch.PREFIX}release-") as folder:
+        clone = folder / "suite"
+        done = interrupts.run(
+            ["git", *gitops.SAFE_CONFIG, "clone", "-q", "--no-checkout",
+             *(["--shared"] if local else []), "--", url, str(clone)], env=gitops.git_env())
+        wanted = (ref or _newest_version_tag(clone)) if done.returncode == 0 else ref or "HEAD"
+        commit = done.returncode == 0 and gitops.git(
+            clone, "rev-parse", "-q", "--verify", f"{wanted}^{{commit}}", check=False).strip()
+        if not commit:
+            why = (done.stderr.decode(errors="replace").strip().splitlines() or [""])[-1]
+            raise Refused(f"the template suite {src} at {wanted} cannot be reached"
+                          + (f": {why}" if why else ""),
+                          "pass --suite with the suite's git URL or folder and a version it has "
+                          "(e.g. --suite gh:provider/suite@v1)")
+        # Copier names the version `git describe --tags --always` of the commit it checked out.
+        described = gitops.git(clone, "describe", "--tags", "--always", commit).strip()
+        gitops.git(clone, "-c", "advice.detachedHead=false", "checkout", "-q", commit)
+        shutil.rmtree(clone / ".git")
+        lines = yaml.safe_dump({"_commit": described}) + yaml.safe_dump({"_src_path": named})
+        yield Suite(clone, described, lines.encode())
 
 
 def replay_edits(current: bytes, old_render: bytes, new_render: bytes) -> bytes | None:

@@ -280,6 +280,27 @@ def test_links_keep_pointing_at_what_moved(suite: Path, tmp_path: Path) -> None:
             "to ../app/server.js") in out.stdout
 
 
+def test_no_hook_runs_and_nothing_is_left_behind(suite: Path, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "acme-infra", INFRA_ONLY)
+    hooks, marker, tmp = tmp_path / "hooks", tmp_path / "HOOK_RAN", tmp_path / "tmp"
+    hooks.mkdir()
+    tmp.mkdir()
+    for name in ("pre-commit", "post-commit", "post-checkout", "reference-transaction"):
+        (hooks / name).write_text(f"#!/bin/sh\necho {name} >> '{marker}'\n")
+        (hooks / name).chmod(0o755)
+    config = tmp_path / "gitconfig"
+    config.write_text(Path(os.environ["GIT_CONFIG_GLOBAL"]).read_text().replace(
+        "hooksPath = /dev/null", f"hooksPath = {hooks}"))
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": str(config), "TMPDIR": str(tmp)}
+    out = cli("adopt", str(repo), "--pattern", "separate", "--role", "infra", "--customer-id", "acme",
+              "--suite", f"{suite}@v1", env=env)
+    assert out.returncode == 0, out.stderr
+    assert not marker.exists()
+    assert list(tmp.iterdir()) == []  # the suite's clone and the renders are gone
+    subprocess.run(["git", "-C", str(repo), "commit", "-q", "--allow-empty", "-m", "x"], env=env, check=True)
+    assert marker.exists()  # the hooks were live for plain git
+
+
 def test_default_suite_is_the_one_the_toolkit_ships(suite: Path, tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "acme-infra", INFRA_ONLY)
     env = {**os.environ, "REPO_MIGRATE_SUITE": str(suite)}
