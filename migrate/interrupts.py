@@ -16,6 +16,8 @@ API
 - ``handled()``: a context manager installing the handlers (main thread only), restoring the
   previous ones on exit.
 - ``deferred()``: a section a signal does not cut (main thread; elsewhere it changes nothing).
+- ``adopt(proc)`` / ``stop(proc)``: a long-lived helper process (``migrate.render_worker``) stopped
+  with the others on a signal, or when its user is done.
 - ``run(cmd, *, input=None, env=None, cwd=None) -> CompletedProcess[bytes]``: a child process,
   output captured, stdin empty unless *input*; stopped with its process group on any exception.
 - ``started(cmd, **popen_args)``: the same as a context manager yielding the ``Popen``.
@@ -181,6 +183,21 @@ def started(cmd: Sequence[str], **popen_args: Any) -> Iterator[subprocess.Popen[
                     stream.close()
             proc.wait()
     _check_cancelled()
+
+
+def adopt(proc: subprocess.Popen[bytes]) -> None:
+    """Stop *proc*, a helper process started outside ``started`` (in a process group of its own),
+    with the run's other children when a signal comes."""
+    _State.children.add(proc)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop an adopted process now (its group, as a signal would) and forget it."""
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        if stream is not None:
+            stream.close()
+    _stop(proc)
+    _State.children.discard(proc)
 
 
 def run(cmd: Sequence[str], *, input: bytes | None = None, env: dict[str, str] | None = None,

@@ -51,7 +51,7 @@ from typing import Any
 import yaml
 from packaging.version import InvalidVersion, Version
 
-from migrate import contract, gitops, interrupts, scratch
+from migrate import contract, gitops, interrupts, jinja_cache, render_worker, scratch
 from migrate.errors import Refused
 from migrate.plan import FileWrite, Note
 
@@ -105,11 +105,13 @@ def render_project(answers: Mapping[str, Any], dest: Path, *, vcs_ref: str | Non
     are overwritten. An answer the suite's validators refuse raises Refused with their message.
     With *only*, just those project paths are written (the same bytes, in about half the time).
     """
+    if vcs_ref is None and render_worker.render(_data(answers), dest, src or str(suite_root()), only):
+        return
     from copier import run_copy  # imported here: copier is slow to import and often unneeded
     from plumbum import local  # Copier runs git through plumbum, whose environment is its own
 
     try:
-        with local.env():
+        with local.env(), jinja_cache.compiled_once():
             local.env.clear()
             local.env.update(gitops.git_env())
             run_copy(src or str(suite_root()), str(dest), data=_data(answers), vcs_ref=vcs_ref,
@@ -169,13 +171,22 @@ class Suite:
         return b"".join(out[:at]) + self._version_lines + b"".join(out[at:])
 
 
+def _link_or_copy(src: str, dst: str) -> None:
+    # Copier only reads the suite: a hard link is a copy at a fourth of the cost, where the
+    # filesystem allows one.
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
 def _plain_copy(root: Path, dest: Path) -> Path:
     dest.mkdir(parents=True)
     for name in _SUITE_FILES:
         if (root / name).is_dir():
-            shutil.copytree(root / name, dest / name)
+            shutil.copytree(root / name, dest / name, copy_function=_link_or_copy)
         else:
-            shutil.copy2(root / name, dest / name)
+            _link_or_copy(str(root / name), str(dest / name))
     return dest
 
 
