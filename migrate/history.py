@@ -6,12 +6,15 @@ API
   branch, no tags, no remote left, ready for filter-repo (git hardlinks the immutable object
   files, so nothing is copied and the source is never written to); ``only_reachable`` copies
   just that branch's objects instead.
+- ``rewriting(work, args, *, progress)``: the same started, as a context manager yielding the
+  function that waits for the end (leaving the block early stops filter-repo).
 - ``filter_repo(work, args, *, progress)``: run git-filter-repo (the pinned Python module, as a
   subprocess) in *work* with *args*; on a terminal (``progress=True``) a bar counts the commits
   parsed, otherwise it is quiet. Raises ``GitFailed`` with its output when it fails; Ctrl-C or
   SIGTERM stops it with its git processes (``migrate.interrupts``).
 - ``commit_map(work)``: the path of the ``old new`` commit map filter-repo wrote.
-- ``count_commits(repo, rev, path=None)``: commits reachable from *rev* (touching *path*).
+- ``count_commits(repo, rev, *paths)``: commits reachable from *rev* (touching *paths*), counted
+  once per process for a commit id.
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
@@ -35,8 +41,10 @@ def clone_for_rewrite(source: Path, dest: Path, branch: str, *, only_reachable: 
     result that is kept as is; filter-repo's own clean-up drops the rest in the other case.
     """
     how = ["--no-local"] if only_reachable else []
-    gitops.git(source, "clone", "-q", *how, "--no-tags", "--single-branch", "--branch", branch,
-               str(source), str(dest))
+    # No checkout: filter-repo checks out only what it keeps, and a kept clone is checked out
+    # once, at its final commit (publish.advance_branch).
+    gitops.git(source, "clone", "-q", "--no-checkout", *how, "--no-tags", "--single-branch",
+               "--branch", branch, str(source), str(dest))
     # Not `git remote remove`: git 2.39's `git remote` ignores core.hooksPath, and deleting the
     # remote's refs would run a reference-transaction hook of the repository.
     gitops.git(dest, "config", "--remove-section", "remote.origin")
@@ -45,10 +53,24 @@ def clone_for_rewrite(source: Path, dest: Path, branch: str, *, only_reachable: 
     gitops.git(dest, "update-ref", "--no-deref", "--stdin", input=refs)
 
 
-def count_commits(repo: Path, rev: str = "HEAD", path: str | None = None) -> int:
-    """How many commits are reachable from *rev* (and touch *path*, with git's simplification)."""
-    args = ["rev-list", "--count", rev] + (["--", path] if path else [])
-    return int(gitops.git(repo, *args).strip())
+_COUNTS: dict[tuple[str, str, tuple[str, ...]], int] = {}
+_SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
+
+
+def count_commits(repo: Path, rev: str = "HEAD", *paths: str) -> int:
+    """How many commits are reachable from *rev* (and touch *paths*, with git's simplification).
+
+    Counted once per process for a commit id (it cannot change): a command may count ahead, in
+    a thread, what its post-conditions will ask for.
+    """
+    key = (str(repo), rev, paths)
+    if key in _COUNTS:
+        return _COUNTS[key]
+    args = ["rev-list", "--count", rev] + (["--", *paths] if paths else [])
+    count = int(gitops.git(repo, *args).strip())
+    if _SHA.match(rev):
+        _COUNTS[key] = count
+    return count
 
 
 class _Bar:
@@ -76,25 +98,47 @@ class _Bar:
 def filter_repo(work: Path, args: list[str], *, progress: bool = False,
                 label: str = "rewriting history") -> None:
     """Run git-filter-repo in the scratch clone *work* (never in a user's repository)."""
+    with rewriting(work, args, progress=progress, label=label) as finished:
+        finished()
+
+
+@contextmanager
+def rewriting(work: Path, args: list[str], *, progress: bool = False,
+              label: str = "rewriting history") -> Iterator[Callable[[], None]]:
+    """Start git-filter-repo in the scratch clone *work* and go on; the block calls the function
+    it yields to wait for the end (GitFailed if it failed). Leaving the block early (a refusal,
+    a signal) stops filter-repo with its children."""
     cmd = [sys.executable, "-m", "git_filter_repo", "--force", *args]
     bar = _Bar(sys.stderr, label, count_commits(work)) if progress else None
     output = bytearray()
     with interrupts.started(cmd, cwd=work, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, env=gitops.git_env()) as proc:
         assert proc.stdout is not None
-        interrupts.kill_point("filter-repo-running")
-        while chunk := proc.stdout.read1(65536):  # type: ignore[attr-defined]
-            output += chunk
+        stream = proc.stdout
+
+        def drain() -> None:
+            # Read all the while, so that filter-repo never waits on a full pipe.
+            while chunk := stream.read1(65536):  # type: ignore[attr-defined]
+                output.extend(chunk)
+                if bar is not None:
+                    found = _PARSED.findall(bytes(output[-4096:]))
+                    if found:
+                        bar.update(int(found[-1]))
+
+        reader = threading.Thread(target=drain, daemon=True)
+        reader.start()
+
+        def finished() -> None:
+            interrupts.kill_point("filter-repo-running")
+            code = proc.wait()
+            reader.join()
             if bar is not None:
-                found = _PARSED.findall(bytes(output[-4096:]))
-                if found:
-                    bar.update(int(found[-1]))
-        code = proc.wait()
-    if bar is not None:
-        bar.close()
-    if code != 0:
-        raise GitFailed(f"git-filter-repo {' '.join(args)} failed (exit {code}):\n"
-                        + output.decode(errors="replace"))
+                bar.close()
+            if code != 0:
+                raise GitFailed(f"git-filter-repo {' '.join(args)} failed (exit {code}):\n"
+                                + output.decode(errors="replace"))
+
+        yield finished
 
 
 def commit_map(work: Path) -> Path:

@@ -136,7 +136,20 @@ def unpublish_directory(dest: Path, staging: Path) -> None:
 
 
 def identity_env(repo: Path) -> dict[str, str]:
-    """The author/committer identity git would use in *repo*, for commits made elsewhere."""
+    """The author/committer identity git would use in *repo*, for commits made elsewhere (asked
+    once per repository and run: every commit of a run is made as the same person)."""
+    key = (str(repo), *(os.environ.get(v, "") for v in _IDENTITY_VARS))
+    if key not in _IDENTITIES:
+        _IDENTITIES[key] = _identity(repo)
+    return dict(_IDENTITIES[key])
+
+
+_IDENTITIES: dict[tuple[str, ...], dict[str, str]] = {}
+_IDENTITY_VARS = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
+                  "EMAIL", "HOME", "XDG_CONFIG_HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM")
+
+
+def _identity(repo: Path) -> dict[str, str]:
     env: dict[str, str] = {}
     for role in ("AUTHOR", "COMMITTER"):
         out = gitops.git(repo, "var", f"GIT_{role}_IDENT", check=False).strip()
@@ -228,8 +241,12 @@ def create_branch(repo: Path, branch: str, commit: str, reason: str) -> None:
 
 
 def advance_branch(repo: Path, commit: str) -> None:
-    """Point the checked-out branch of the scratch repository *repo* at *commit* and check it out."""
+    """Point the checked-out branch of the scratch repository *repo* at *commit* and check it out
+    afresh, as `git clone` would: every file written under the attributes *commit* holds (an
+    index kept from an earlier checkout would leave a file written before its .gitattributes
+    rule arrived as it was)."""
     gitops.git(repo, "update-ref", "HEAD", commit)
+    (gitops.git_dir(repo) / "index").unlink(missing_ok=True)
     gitops.git(repo, "reset", "-q", "--hard", commit)
 
 

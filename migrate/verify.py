@@ -16,6 +16,7 @@ API
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -34,7 +35,9 @@ def blob_id(data: bytes, fmt: str = "sha1") -> str:
     return hashlib.new(fmt, b"blob %d\0" % len(data) + data).hexdigest()
 
 
+@functools.cache
 def object_format(repo: Path) -> str:
+    """The repository's object format (``sha1`` or ``sha256``), asked once per repository."""
     return gitops.git(repo, "rev-parse", "--show-object-format").strip() or "sha1"
 
 

@@ -406,14 +406,14 @@ def test_failed_post_condition_publishes_nothing_and_exits_4(
     from migrate.errors import VerificationFailed
 
     seen: list[Path] = []
-    real = core.verify
+    real = core.verify_infra  # the last check before publishing (the app's half ran already)
 
-    def verify_then_fail(m: core.Split, app_repo: Path, app_commit: str, infra_work: Path) -> None:
-        real(m, app_repo, app_commit, infra_work)
+    def verify_then_fail(m: core.Split, infra_work: Path) -> None:
+        real(m, infra_work)
         seen.append(infra_work)
         raise VerificationFailed("a post-condition failed (simulated)", "report it")
 
-    monkeypatch.setattr(core, "verify", verify_then_fail)
+    monkeypatch.setattr(core, "verify_infra", verify_then_fail)
     before = repo_state(mono)
     dest = tmp_path / "acme-infra"
     with pytest.raises(SystemExit) as exc:

@@ -194,7 +194,14 @@ def _app_writes(a: Repository, moved_path: dict[str, str], record: dict[str, Any
         if a.tree.get(name, ("", ""))[1] == entry.get("result_blob") and blob and gitops.git(
                 a.root, "cat-file", "-t", str(blob), check=False).strip() == "blob":
             out.append(FileWrite(f"app/{name}", None, gitops.cat_blobs(a.root, [str(blob)])[0]))
-    for src_path, dst in sorted(moved_path.items(), key=lambda kv: kv[1]):
+    # Only these can change: a file the split rewrote, the answers, a file the suite renders
+    # differently in the monorepo, a workflow, a rule file. Read them in one batch, and no other.
+    candidates = {s: d for s, d in moved_path.items()
+                  if s in app_rewrites or s == ANSWERS_FILE or is_workflow_file(d)
+                  or attributes.is_rule_file(d) or (renders is not None and renders["separate-app"].get(s)
+                                                    != renders["monorepo"].get(d))}
+    a.prefetch(sorted(candidates))
+    for src_path, dst in sorted(candidates.items(), key=lambda kv: kv[1]):
         current = a.read(src_path)
         restored = _restore(a, src_path, app_rewrites)
         if restored is not None:

@@ -17,16 +17,16 @@ from __future__ import annotations
 import importlib
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from migrate import contract, gitops, history, interrupts, locks, publish
+from migrate import contract, gitops, history, interrupts, locks, publish, render_worker
 from migrate.commands.mono_to_separate.infra import infra_plan
-from migrate.commands.mono_to_separate.layout import COMMAND, Facts, Settings, read_facts
+from migrate.commands.mono_to_separate.layout import COMMAND, Facts, Settings, finish_facts, read_facts, start_facts
 from migrate.commands.mono_to_separate.plans import app_plan, app_workflow_pairs, render_parts
 from migrate.errors import Refused, VerificationFailed
 from migrate.plan import Applied, FileDelete, FileWrite, Plan, Published
@@ -45,7 +45,7 @@ from migrate.verify import (
 )
 from migrate.workflow_moves import check_same_runs
 
-__all__ = ["COMMAND", "Settings", "Split", "apply", "plan", "run", "verify"]
+__all__ = ["COMMAND", "Settings", "Split", "apply", "plan", "run", "verify", "verify_app", "verify_infra"]
 
 
 @dataclass(frozen=True)
@@ -92,22 +92,26 @@ def _plan(settings: Settings) -> Split:
 def verify(m: Split, app_repo: Path, app_commit: str, infra_work: Path) -> None:
     """mono-to-separate's post-conditions: the app result (commit *app_commit* in *app_repo*)
     and the infra repository (*infra_work*) together account for every file of the source."""
+    verify_app(m, app_repo, app_commit)
+    verify_infra(m, infra_work)
+
+
+def _keys(m: Split) -> dict[str, str | None]:
+    src = m.source
+    return {p: contract.state_key_of(src.read(p), p) for p in contract.variables_files(src.tree)}
+
+
+def verify_infra(m: Split, infra_work: Path) -> None:
+    """The infra repository's half of ``verify``: its files, state keys, history and routing."""
     src = m.source
     fmt = object_format(src.root)
     leaving = set(m.facts.leaving)
     infra_base: Tree = {p: v for p, v in src.tree.items() if p in leaving} if m.settings.history else {}
-    app_tree = gitops.ls_tree(app_repo, app_commit)
-    check_tree(app_tree, expected_tree(src.tree, m.app, fmt), "the app branch")
-    joined = {f"{m.facts.app_folder}/{n}" for n in m.facts.joined}
-    deleted = {c.path for c in m.app.changes if isinstance(c, FileDelete)} - joined
-    if deleted != leaving:
-        raise VerificationFailed("the app branch would keep files that move to the infra "
-                                 f"repository: {sorted(leaving ^ deleted)[:10]}", FIX)
     check_tree(gitops.ls_tree(infra_work, "HEAD"), expected_tree(infra_base, m.infra, fmt),
                "the infra repository",
                any_content=[contract.COMMIT_MAP_FILE] if m.settings.history else [])
     check_yaml(m.plans)
-    keys = {p: contract.state_key_of(src.read(p), p) for p in contract.variables_files(src.tree)}
+    keys = _keys(m)
     check_state_keys(keys, infra_work)
     if m.settings.history:
         check_history(src.root, src.head, infra_work, keys)
@@ -115,6 +119,23 @@ def verify(m: Split, app_repo: Path, app_commit: str, infra_work: Path) -> None:
     if any(contract.is_trigger_workflow(p) for p in src.tree):
         # The source was routed (refuse_broken_routing): the infra repository must still be.
         check_routing(infra_work, keys, src.branch, "the infra repository", rev="HEAD")
+
+
+def verify_app(m: Split, app_repo: Path, app_commit: str) -> None:
+    """The app branch's half of ``verify``: every file that stays, as planned; no dispatch; the
+    workflows run for the moved paths as they did (it needs only the app plan: ``run`` checks
+    it beside the history rewrite)."""
+    src = m.source
+    fmt = object_format(src.root)
+    leaving = set(m.facts.leaving)
+    app_tree = gitops.ls_tree(app_repo, app_commit)
+    check_tree(app_tree, expected_tree(src.tree, m.app, fmt), "the app branch")
+    joined = {f"{m.facts.app_folder}/{n}" for n in m.facts.joined}
+    deleted = {c.path for c in m.app.changes if isinstance(c, FileDelete)} - joined
+    if deleted != leaving:
+        raise VerificationFailed("the app branch would keep files that move to the infra "
+                                 f"repository: {sorted(leaving ^ deleted)[:10]}", FIX)
+    keys = _keys(m)
     # The app repository has no infra: no change to it (nor to a file at a variables file's
     # old path) may run a trigger workflow.
     check_no_trigger_runs(app_repo, set(app_tree) | set(keys), src.branch, "the app branch",
@@ -133,17 +154,31 @@ def verify(m: Split, app_repo: Path, app_commit: str, infra_work: Path) -> None:
 def _rewrite_history(src: Repository, keep: tuple[str, ...], staging: Path, progress: bool) -> bytes:
     """Clone the branch into *staging* and keep only *keep* with its history (filter-repo);
     returns filter-repo's commit map."""
+    with _rewriting(src, keep, staging, progress) as finished:
+        return finished()
+
+
+@contextmanager
+def _rewriting(src: Repository, keep: tuple[str, ...], staging: Path,
+               progress: bool) -> Iterator[Callable[[], bytes]]:
+    """``_rewrite_history`` started: the block goes on while filter-repo runs and calls the
+    function yielded for the commit map; leaving the block early stops filter-repo."""
     history.clone_for_rewrite(src.root, staging, src.branch or "main")
     if gitops.head_sha(staging) != src.head:
         raise Refused(f"{src.root} changed while the command ran", "run it again")
     publish.kill_point("after-infra-clone")
     args = [a for p in keep for a in ("--path", p)]
-    history.filter_repo(staging, args, progress=progress, label="keeping infra/ history")
-    publish.kill_point("after-filter-repo")
-    cmap = history.commit_map(staging)
-    data = cmap.read_bytes()
-    shutil.rmtree(cmap.parent)  # the map is committed next; no "already ran" marker left
-    return data
+    with history.rewriting(staging, args, progress=progress, label="keeping infra/ history") as done:
+
+        def finished() -> bytes:
+            done()
+            publish.kill_point("after-filter-repo")
+            cmap = history.commit_map(staging)
+            data = cmap.read_bytes()
+            shutil.rmtree(cmap.parent)  # the map is committed next; no "already ran" marker left
+            return data
+
+        yield finished
 
 
 def _finish_infra(m: Split, staging: Path, commit_map: bytes | None = None) -> str:
@@ -176,9 +211,13 @@ def _check_unchanged(m: Split) -> None:
 
 
 def _verify_and_publish(m: Split, staging: Path, prepared: publish.Prepared,
-                        infra_commit: str) -> Applied:
-    """Check both results together, then publish DEST (one rename) and the branch, last."""
-    verify(m, prepared.repo, prepared.commit, staging)
+                        infra_commit: str, *, app_verified: bool = False) -> Applied:
+    """Check both results together (the app branch's half already, when *app_verified*), then
+    publish DEST (one rename) and the branch, last."""
+    if app_verified:
+        verify_infra(m, staging)
+    else:
+        verify(m, prepared.repo, prepared.commit, staging)
     publish.kill_point("before-publish")
     app = publish.publish_with_branch(staging, m.infra.repo, m.source.root, m.app, prepared)
     infra = Published(m.infra.repo, None, infra_commit)
@@ -228,18 +267,32 @@ def run(settings: Settings) -> Applied:
     if not settings.history:
         with locks.hold(settings.repo, command=COMMAND):
             return apply(plan(settings))
-    # Importing Copier is half of its cost: start it while git answers the refusal checks.
-    threading.Thread(target=importlib.import_module, args=("copier",), daemon=True).start()
+    if not render_worker.running():
+        # Importing Copier is half of its cost: start it while git answers the refusal checks
+        # (with a render worker, Copier is imported there, on another core).
+        threading.Thread(target=importlib.import_module, args=("copier",), daemon=True).start()
     with ExitStack() as stack:
         stack.enter_context(locks.hold(settings.repo, command=COMMAND))
-        f = read_facts(settings)
-        stack.enter_context(locks.hold(command=COMMAND, destinations=[f.dest]))
-        staging = stack.enter_context(publish.staging_dir(f.dest))
+        start = start_facts(settings)
+        stack.enter_context(locks.hold(command=COMMAND, destinations=[start.dest]))
+        staging = stack.enter_context(publish.staging_dir(start.dest))
+        # The rewrite needs only the source and the paths to keep: it starts now and runs while
+        # the other refusals are checked (a refusal stops it) and the suite renders.
+        rewritten = stack.enter_context(_rewriting(start.src, start.keep, staging, settings.progress))
+        f = finish_facts(start)
 
         def app_job() -> tuple[Plan, publish.Prepared]:
             app = app_plan(f, slow.result()[0] if f.src.answers else None)
             # The stack is only touched by this thread until the main thread has joined it.
-            return app, stack.enter_context(_app_prepared(Split(settings, f.src, app, app, f)))
+            early = Split(settings, f.src, app, app, f)  # the infra plan is not needed here
+            prepared = stack.enter_context(_app_prepared(early))
+            verify_app(early, prepared.repo, prepared.commit)
+            # Count now, beside the rewrite, what the plan and the history check will ask of
+            # the source (counted once per commit id).
+            history.count_commits(f.src.root, f.src.head, *f.keep)
+            for path in f.keys:
+                history.count_commits(f.src.root, f.src.head, path)
+            return app, prepared
 
         # A signal inside submit() could start a worker the pool never joins (Thread.start() is
         # interrupted before the pool records it): no signal until both are started and known.
@@ -248,7 +301,7 @@ def run(settings: Settings) -> Applied:
             slow = pool.submit(render_parts, f)
             app_future = pool.submit(app_job)
         try:
-            commit_map = _rewrite_history(f.src, f.keep, staging, settings.progress)
+            commit_map = rewritten()
         finally:
             pending: list[Future[Any]] = [slow, app_future]
             wait(pending)
@@ -257,5 +310,5 @@ def run(settings: Settings) -> Applied:
         m = _split_from(f, renders, readme, app)
         _check_unchanged(m)
         infra_commit = _finish_infra(m, staging, commit_map)
-        return _verify_and_publish(m, staging, prepared, infra_commit)
+        return _verify_and_publish(m, staging, prepared, infra_commit, app_verified=True)
     raise AssertionError("unreachable")

@@ -8,7 +8,7 @@ answers (suite-made sources) and the migration record.
 
 from __future__ import annotations
 
-from migrate import attributes, gitops, infra_readme, suite
+from migrate import attributes, history, infra_readme, suite
 from migrate.commands.mono_to_separate.layout import COMMAND, Facts
 from migrate.commands.mono_to_separate.plans import (
     Renders,
@@ -63,7 +63,7 @@ def _history(f: Facts) -> tuple[list[HistoryStep], list[Note]]:
     if not f.settings.history:
         return [], [Note("--no-history: the infra repository starts with one commit; the history "
                          f"of infra/ stays in {f.repo_name} only")]
-    touching = int(gitops.git(src.root, "rev-list", "--count", src.head, "--", *f.keep).strip())
+    touching = history.count_commits(src.root, src.head, *f.keep)
     steps = [
         HistoryStep(f"clone branch {src.branch} of {src.root} into a scratch copy and keep "
                     f"only {', '.join(f.keep)} with git-filter-repo: the {touching} commits "

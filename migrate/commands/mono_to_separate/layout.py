@@ -179,13 +179,44 @@ def _place(leaving: frozenset[str], app_folder: str) -> Any:
     return place
 
 
-def read_facts(settings: Settings) -> Facts:
-    """Every refusal check, then what the plans need."""
+@dataclass(frozen=True)
+class Start:
+    """The first facts: enough to start rewriting the history while the rest are read."""
+
+    settings: Settings
+    src: Repository
+    dest: Path
+    branch: str
+    triggers: list[str]
+    verdicts: dict[str, Verdict]
+    moving: list[str]
+    leaving: frozenset[str]
+
+    @property
+    def keep(self) -> tuple[str, ...]:
+        """The git-filter-repo --path arguments."""
+        return ("infra/", *self.triggers, *self.moving)
+
+
+def start_facts(settings: Settings) -> Start:
+    """The starting-state refusals, and what the infra repository keeps."""
     src, dest, branch = check_start(settings)
     triggers = sorted(p for p in src.tree if is_trigger_workflow(p))
     verdicts = _verdicts(src)
     moving = sorted(p for p, v in verdicts.items() if v.moves)
     leaving = frozenset(src.files_under("infra/")) | frozenset(triggers) | frozenset(moving)
+    return Start(settings, src, dest, branch, triggers, verdicts, moving, leaving)
+
+
+def read_facts(settings: Settings) -> Facts:
+    """Every refusal check, then what the plans need."""
+    return finish_facts(start_facts(settings))
+
+
+def finish_facts(start: Start) -> Facts:
+    """The other refusals, and the rest of what the plans need."""
+    settings, src, dest, branch = start.settings, start.src, start.dest, start.branch
+    triggers, verdicts, leaving = start.triggers, start.verdicts, start.leaving
     app = find_application(src.tree)
     app_folder = APP_DIR if app is not None and app.folder == APP_DIR else ""
     moves = _app_moves(src, set(leaving)) if app_folder else []
@@ -204,7 +235,7 @@ def read_facts(settings: Settings) -> Facts:
     joined = joined_rule_files(src) if app_folder else ()
     inner = {f"{app_folder}/{n}" for n in joined}
     return Facts(
-        settings, src, dest, branch, ("infra/", *triggers, *moving), triggers, leaving, moves,
+        settings, src, dest, branch, start.keep, triggers, leaving, moves,
         state_keys(src), infra_name(dest, src.answers),
         str((src.answers or {}).get("repo_name") or src.root.name),
         {(p[strip:] if app_folder and p.startswith(f"{app_folder}/") else p): p
