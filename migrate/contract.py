@@ -8,7 +8,8 @@ API
 ---
 - Paths: ``ANSWERS_FILE``, ``WORKFLOWS_DIR``, ``INFRA_DIR``, ``SHARED_VARIABLES``, ``SCHEMA_FILE``,
   ``POINTER_FILE`` (``infra/MOVED.md``), ``RECORD_DIR``/``RECORD_FILE``/``COMMIT_MAP_FILE`` and
-  ``RECORD_FORMAT`` (the migration record).
+  ``RECORD_FORMAT`` (the migration record), ``RECORD_TRAILER`` (the record as a commit-message
+  trailer).
 - ``is_workflow_file(path)``: a file GitHub runs (top level of ``.github/workflows``, ``*.yml``
   or ``*.yaml``); ``is_trigger_workflow(path)``: one of those named ``trigger-infra*``.
 - ``is_variables_file(path)``: ``infra/variables.yml``, a region's ``infra/<region>-variables.yml``
@@ -44,6 +45,9 @@ RECORD_DIR = ".repo-migrate"
 RECORD_FILE = f"{RECORD_DIR}/migration.json"
 COMMIT_MAP_FILE = f"{RECORD_DIR}/commit-map"
 RECORD_FORMAT = "repo-migrate/migration@1"
+# The same record as a commit-message trailer, where a file would change the tree (the monorepo
+# separate-to-mono makes holds exactly the files it had before mono-to-separate).
+RECORD_TRAILER = "Repo-Migrate-Record"
 MAX_PAYLOAD_PROPERTIES = 10
 
 _WORKFLOW = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$")

@@ -14,6 +14,9 @@ API
   the app repository.
 - ``record_json(record)``: the bytes of the record file (stable, sorted JSON; its fields are
   documented in docs/contract.md).
+- ``record_line(record)`` / ``record_in_history(repo, rev)``: the record as a commit-message trailer
+  (``contract.RECORD_TRAILER``, written by separate-to-mono, whose monorepo must hold exactly the
+  files it had before), and the newest one along the first parents.
 - ``record_fields(data)``: a record's fields as they are (empty when there is none or it is not a
   JSON object), for a command that only reads hints from it.
 - ``MigrationRecord(command, customer_id, old_name, old_commit, new_name, state_keys)``.
@@ -31,9 +34,10 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from migrate import contract
+from migrate import contract, gitops
 from migrate.errors import Refused
 
 _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
@@ -54,6 +58,21 @@ def pointer_text(infra_name: str, source_commit: str, state_keys: Mapping[str, s
 def record_json(record: Mapping[str, Any]) -> bytes:
     """The record file's bytes: stable, sorted JSON."""
     return (json.dumps(record, indent=2, sort_keys=True) + "\n").encode()
+
+
+def record_line(record: Mapping[str, Any]) -> str:
+    """The record on one line, for the ``Repo-Migrate-Record`` commit-message trailer."""
+    return json.dumps(record, sort_keys=True, separators=(",", ":"))
+
+
+def record_in_history(repo: Path, rev: str = "HEAD") -> bytes | None:
+    """The newest record a commit message along *rev*'s first parents carries as a trailer."""
+    out = gitops.git(repo, "log", "--first-parent", "--max-count=200",
+                     f"--format=%(trailers:key={contract.RECORD_TRAILER},valueonly)%x00", rev)
+    for value in out.split("\0"):
+        if value.strip():
+            return value.strip().splitlines()[0].encode()
+    return None
 
 
 def record_fields(data: bytes | None) -> dict[str, Any]:

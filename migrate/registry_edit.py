@@ -217,7 +217,8 @@ def register(registry: Registry, facts: RepositoryFacts,
             if why is not None:
                 raise Refused(
                     f"state_key {key} ({path}) belongs to {owner.repository.name} ({owner.customer.path})"
-                    f" and {contract.RECORD_FILE} does not prove that it moved to {facts.name}: {why}",
+                    f" and no migration record ({contract.RECORD_FILE}, or a {contract.RECORD_TRAILER} "
+                    f"commit trailer) proves that it moved to {facts.name}: {why}",
                     f"register from a clone of {facts.name} holding the record its migration wrote; "
                     f"otherwise remove {owner.file.path} from {owner.repository.name} in {name} "
                     "once that repository no longer deploys it")

@@ -8,7 +8,7 @@ answer cannot grant it; ``register`` gives a new entry the standard tier unless 
 
 API
 ---
-- ``facts_from_files(files, name, default_branch, *, tier=None, onboarding=None)`` ->
+- ``facts_from_files(files, name, default_branch, *, tier=None, onboarding=None, record_trailer=None)`` ->
   ``(RepositoryFacts, MigrationRecord | None)``; Refused when the repository is not one the
   provider deploys (an app repository, no variables file, files that disagree on customer_id or
   lack a state_key).
@@ -30,9 +30,10 @@ _PATTERNS = {"monorepo": "monorepo", "separate-infra": "separate", "multi-servic
 
 def facts_from_files(
     files: Mapping[str, bytes], name: str, default_branch: str, *, tier: str | None = None,
-    onboarding: str | None = None,
+    onboarding: str | None = None, record_trailer: bytes | None = None,
 ) -> tuple[RepositoryFacts, MigrationRecord | None]:
-    """The facts register needs about repository *name* (owner/name) from its *files*."""
+    """The facts register needs about repository *name* (owner/name) from its *files* (and the
+    record of a migration its history carries as a trailer, when it has no record file)."""
     answers = contract.read_answers(files.get(contract.ANSWERS_FILE))
     detected = detect_pattern(files, answers)
     if detected not in _PATTERNS:
@@ -59,7 +60,12 @@ def facts_from_files(
                       "make every variables file carry the customer_id the provider knows")
     if not keys:
         raise Refused(f"{name} has no variables file", "register the repository that holds infra/")
-    record = read_record(files[contract.RECORD_FILE]) if contract.RECORD_FILE in files else None
+    if contract.RECORD_FILE in files:
+        record: MigrationRecord | None = read_record(files[contract.RECORD_FILE])
+    elif record_trailer is not None:
+        record = read_record(record_trailer, f"the {contract.RECORD_TRAILER} trailer of its history")
+    else:
+        record = None
     facts = RepositoryFacts(next(iter(customers.values())), name, _PATTERNS[detected],
                             default_branch, keys, tier, onboarding)
     return facts, record

@@ -297,9 +297,10 @@ def test_missing_paths_are_refused(provider, tmp_path):
     assert caught.value.problem == f"{provider} is not a git working tree"
 
 
-def test_keys_move_with_the_record_of_mono_to_separate_only(provider, customers, capsys, tmp_path):
-    """mono-to-separate's record proves the move; separate-to-mono leaves none, so registering the
-    merged monorepo is refused until the provider retires the infra repository's entry."""
+def test_keys_move_with_the_records_of_both_moves(provider, customers, capsys, tmp_path):
+    """mono-to-separate's record file proves the move to the infra repository; separate-to-mono's
+    record (a commit trailer: the monorepo holds no file of its own) proves the move back; a
+    repository without either is refused until the provider retires the owner's entry."""
     mono = git_repo(customers["monorepo"], tmp_path / "acme-platform")
     register(capsys, provider, mono)
     infra = tmp_path / "acme-infra"
@@ -326,20 +327,30 @@ def test_keys_move_with_the_record_of_mono_to_separate_only(provider, customers,
     code, _, err = cli(capsys, "separate-to-mono", "--app", str(mono), "--infra", str(infra), "--dest", str(merged))
     assert code == 0, err
     git(merged, "remote", "add", "origin", "git@github.com:acme-org/acme-platform.git")
-    err = refused(capsys, "--registry", str(provider), str(merged))
+    assert not (merged / ".repo-migrate").exists()  # the record travels in the merge commit
+    doc = register(capsys, provider, merged)
+    infra_head = git(infra, "rev-parse", "HEAD").strip()
+    assert doc["results"][0]["registration"] == [
+        "add repository acme-org/acme-platform (monorepo, default branch main)",
+        "move infra/variables.yml (state_key acme/acme-platform) from acme-org/acme-infra to "
+        f"acme-org/acme-platform (separate-to-mono, source commit {infra_head[:12]})",
+        "remove acme-org/acme-infra: none of its variables files is left"]
+    assert (provider / "customers/acme.yml").read_text() == MONOREPO_ONLY + (
+        "        moved_from:\n          repository: acme-org/acme-infra\n"
+        f"          command: separate-to-mono\n          source_commit: {infra_head}\n")
+
+    # a monorepo with no record at all (made by hand from the two) is refused, naming the fix
+    plain = git_repo(customers["monorepo"], tmp_path / "by-hand")
+    git(plain, "remote", "set-url", "origin", "git@github.com:acme-org/acme-by-hand.git")
+    err = refused(capsys, "--registry", str(provider), str(plain))
     assert err == (
         "repo-migrate: error: state_key acme/acme-platform (infra/variables.yml) belongs to "
-        "acme-org/acme-infra (customers/acme.yml) and .repo-migrate/migration.json does not prove that "
-        "it moved to acme-org/acme-platform: there is no migration record\n"
-        "  fix: register from a clone of acme-org/acme-platform holding the record its migration wrote; "
-        "otherwise remove infra/variables.yml from acme-org/acme-infra in customers/acme.yml once that "
-        "repository no longer deploys it\n")
-    # the provider retires the infra repository's entry (it no longer deploys), then registers
-    text = (provider / "customers/acme.yml").read_text()
-    (provider / "customers/acme.yml").write_text(text.split("repositories:\n")[0] + "repositories: []\n")
-    commit_all(provider, "retire acme-org/acme-infra")
-    register(capsys, provider, merged)
-    assert (provider / "customers/acme.yml").read_text() == MONOREPO_ONLY
+        "acme-org/acme-platform (customers/acme.yml) and no migration record "
+        "(.repo-migrate/migration.json, or a Repo-Migrate-Record commit trailer) proves that it moved "
+        "to acme-org/acme-by-hand: there is no migration record\n"
+        "  fix: register from a clone of acme-org/acme-by-hand holding the record its migration wrote; "
+        "otherwise remove infra/variables.yml from acme-org/acme-platform in customers/acme.yml once "
+        "that repository no longer deploys it\n")
 
 
 def test_what_would_stop_the_repositorys_dispatches_is_noted(provider, customers, capsys, tmp_path):

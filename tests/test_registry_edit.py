@@ -266,7 +266,7 @@ MOVE_FIX = ("register from a clone of acme-org/acme-infra holding the record its
             "otherwise remove infra/variables.yml from acme-org/acme-platform in customers/acme.yml "
             "once that repository no longer deploys it")
 OWNED = ("state_key acme/acme-platform (infra/variables.yml) belongs to acme-org/acme-platform "
-         "(customers/acme.yml) and .repo-migrate/migration.json does not prove that it moved to "
+         "(customers/acme.yml) and no migration record (.repo-migrate/migration.json, or a Repo-Migrate-Record commit trailer) proves that it moved to "
          "acme-org/acme-infra: ")
 ONE_KEY = {"infra/variables.yml": "acme/acme-platform"}
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from migrate import contract, gitops, locks, provider_repo
 from migrate.errors import Refused, VerificationFailed
-from migrate.migration_record import MigrationRecord
+from migrate.migration_record import MigrationRecord, record_in_history
 from migrate.plan import Applied, FileWrite, Note, Plan, default_branch
 from migrate.publish import apply_to_branch
 from migrate.registry import REGISTRY_DIR, Registry, same_repository
@@ -202,8 +202,9 @@ def _plan(settings: Settings) -> RegisterPlan:
     customer = read_repository(customer_root)
     name, name_from = _github_name(settings, customer_root)
     branch, branch_from = _default_branch(settings, customer, name, registry)
+    trailer = None if contract.RECORD_FILE in customer.tree else record_in_history(customer_root)
     facts, record = facts_from_files(_Files(customer), name, branch, tier=settings.tier,
-                                     onboarding=settings.onboarding)
+                                     onboarding=settings.onboarding, record_trailer=trailer)
     registration = register(registry, facts, record)
     result_branch = settings.branch or default_branch(COMMAND, facts.customer_id)
     notes = [Note(n, "provider") for n in (*registration.changes, *registration.notes)]

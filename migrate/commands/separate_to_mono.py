@@ -24,12 +24,15 @@ from migrate.contract import (
     POINTER_FILE,
     RECORD_DIR,
     RECORD_FILE,
+    RECORD_FORMAT,
+    RECORD_TRAILER,
     is_trigger_workflow,
     is_workflow_file,
+    load_yaml,
     variables_files,
 )
 from migrate.errors import Refused, VerificationFailed
-from migrate.migration_record import record_fields
+from migrate.migration_record import record_fields, record_line
 from migrate.patterns import variant_answers
 from migrate.plan import Applied, Change, FileDelete, FileMove, FileWrite, HistoryStep, Note, Plan, Published
 from migrate.repository import Repository, read_repository, state_keys
@@ -113,6 +116,27 @@ def _check_roles(a: Repository, i: Repository) -> None:
                 raise Refused(f"the app and infra repositories come from different template suite "
                               f"versions ({key}: {a.answers.get(key)} vs {i.answers.get(key)})",
                               "run copier update in one of them so both are at the same version")
+
+
+def _record_of(a: Repository, i: Repository, dest: Path, name: str,
+               keys: dict[str, str | None]) -> dict[str, Any]:
+    """The migration record of this merge: the infra repository's keys move to the monorepo."""
+    customer = next((c for c in (_customer(i, p) for p in sorted(keys)) if c), None)
+    infra_name = str((i.answers or {}).get("repo_name") or i.root.name)
+    return {
+        "format": RECORD_FORMAT, "command": COMMAND,
+        "old_repository": {"name": infra_name, "path": str(i.root), "branch": i.branch, "commit": i.head},
+        "new_repository": {"name": name, "path": str(dest), "branch": a.branch},
+        "app_repository": {"name": str((a.answers or {}).get("repo_name") or a.root.name),
+                           "commit": a.head},
+        "customer_id": customer, "state_keys": keys,
+    }
+
+
+def _customer(repo: Repository, path: str) -> str | None:
+    doc = load_yaml(repo.read(path), path)
+    found = doc.get("customer_id") if isinstance(doc, dict) else None
+    return found if isinstance(found, str) else None
 
 
 def _record(i: Repository) -> dict[str, Any]:
@@ -324,7 +348,9 @@ def _plan(settings: Settings) -> Merge:
             Note(f"archive {a.root.name} and {i.root.name} once the monorepo is in use"),
         ),
         message=(f"repo-migrate {COMMAND}: merge {i.root.name} into the monorepo\n\n"
-                 f"App commit: {a.head}\nInfra commit: {i.head}\n"),
+                 # Trailers, one per line, so that git (and register) can read them back.
+                 f"App-Commit: {a.head}\nInfra-Commit: {i.head}\n"
+                 f"{RECORD_TRAILER}: {record_line(_record_of(a, i, dest, name, keys))}\n"),
     )
     return Merge(settings, a, i, the_plan, tuple(moves), tuple(merge), frozenset(rewritten))
 
