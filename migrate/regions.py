@@ -149,6 +149,18 @@ def move_subnets(subnets: Sequence[IPv4Net], old_vpc: IPv4Net, new_vpc: IPv4Net)
     return moved
 
 
+_STATE_KEY_RE = re.compile(r"[a-z0-9][a-z0-9._-]*(?:/[a-z0-9][a-z0-9._-]*)*")
+
+
+def validate_state_key(key: str) -> str:
+    """*key* when it is a state address the suite would accept (as copier.yml's validator)."""
+    if not _STATE_KEY_RE.fullmatch(key) or ".." in key:
+        raise Refused(f"--state-key {key!r} is not a state address",
+                      "use lowercase path segments of a-z, 0-9, '.', '_' and '-' separated by single "
+                      "'/' (e.g. acme/acme-platform/eu-west-1)")
+    return key
+
+
 def region_state_key(
     source_key: str, source_cloud_region: str | None, customer_id: str, cloud_region: str
 ) -> str:

@@ -510,3 +510,29 @@ def test_readme_edits_that_overlap_the_region_table_are_left_with_a_note(
     paths = [c["path"] for c in result["changes"]]
     assert "README.md" not in paths and "infra/README.md" in paths
     assert any(n["text"].startswith("README.md: your edits overlap") for n in result["notes"])
+
+
+def test_state_key_option_names_the_new_regions_state(catalog) -> None:
+    # A monorepo's new region gets <customer>/<cloud-region> by default, which another repository
+    # of the customer (a multi-region one) may already own: --state-key chooses the address.
+    plan = plan_for("monorepo", catalog, region="eu-west", state_key="acme/acme-platform/eu-west-1")
+    assert plan.state_key == "acme/acme-platform/eu-west-1"
+    text = writes(plan)["infra/eu-west-variables.yml"].decode()
+    assert "state_key: acme/acme-platform/eu-west-1   # set once\n" in text
+    assert [n.text for n in plan.plan.notes if n.audience == "provider"] == [
+        "infra/eu-west-variables.yml carries state_key acme/acme-platform/eu-west-1: a new Terraform "
+        "state at the provider for eu-west-1; existing state_key values are unchanged"]
+
+
+@pytest.mark.parametrize(("key", "problem"), [
+    ("Acme/EU", "--state-key 'Acme/EU' is not a state address"),
+    ("acme//x", "--state-key 'acme//x' is not a state address"),
+    ("acme/../x", "--state-key 'acme/../x' is not a state address"),
+    ("acme/acme-platform", "the new region's state_key acme/acme-platform is already used by "
+                           "infra/variables.yml"),
+])
+def test_a_state_key_option_that_cannot_be_is_refused(key: str, problem: str, catalog) -> None:
+    with pytest.raises(Refused) as exc:
+        plan_for("monorepo", catalog, region="eu-west", state_key=key)
+    assert exc.value.problem.startswith(problem)
+    assert exc.value.fix

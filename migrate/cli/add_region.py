@@ -37,6 +37,12 @@ def add_region_command(
     branch: str | None = typer.Option(
         None, "--branch", metavar="NAME", help="Result branch (default: repo-migrate/add-region-REGION)."
     ),
+    state_key: str | None = typer.Option(
+        None, "--state-key", metavar="KEY",
+        help="The new region's state address (default: the source's with the new cloud region, "
+        "<customer>/<cloud-region> for a key without one). It is written once and never changes: "
+        "choose one no other repository of the customer uses.",
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan and diff; change nothing."),
     as_json: bool = typer.Option(False, "--json", help="Print the plan or result as JSON."),
 ) -> None:
@@ -45,5 +51,5 @@ def add_region_command(
     from migrate.commands import add_region as core
 
     settings = core.Settings(repo=repo, region=region, cloud_region=cloud_region,
-                             from_region=from_region, branch=branch)
+                             from_region=from_region, branch=branch, state_key=state_key)
     run_command(core.plan, core.run, settings, dry_run=dry_run, as_json=as_json)

@@ -68,6 +68,7 @@ class Settings:
     cloud_region: str | None = None
     from_region: str | None = None
     branch: str | None = None
+    state_key: str | None = None  # the new region's state address (default: region_state_key)
 
 
 @dataclass(frozen=True)
@@ -160,12 +161,13 @@ def plan_add_region(files: Mapping[str, bytes], settings: Settings,
              if in_catalog and entry and len(entry.availability_zones) == len(src.zones)
              else regions.availability_zones(cloud, src.zones, src.cloud_region))
     vpc = _network_plan(src, others, region, entry, catalog)
-    state_key = regions.region_state_key(src.state_key, src.cloud_region, src.customer_id, cloud)
+    state_key = (regions.validate_state_key(settings.state_key) if settings.state_key is not None
+                 else regions.region_state_key(src.state_key, src.cloud_region, src.customer_id, cloud))
     for other in others:
         if other.state_key == state_key:
             raise Refused(f"the new region's state_key {state_key} is already used by "
                           f"{other.path}; two regions would share one Terraform state",
-                          "pass a different --cloud-region, or add the region by hand")
+                          "pass a different --cloud-region or --state-key, or add the region by hand")
     src_name = yaml_splice.get_value(files[source_path].decode("utf-8"), ("region", "name"))
     new_path = regions.region_file(region)
     text = new_variables_text(files[source_path].decode("utf-8"), src,
