@@ -203,24 +203,37 @@ def _clone_url(src: str) -> str:
     return src.removeprefix("file://")
 
 
-def _checkout(src: str, commit: str, folder: Path) -> Path:
-    """A plain folder of *src* at *commit*; Refused naming the fix when it cannot be had."""
-    url = _clone_url(src)
-    clone = folder / "suite"
-    local = Path(url).is_dir()
+def _clone_at(url: str, commit: str, clone: Path) -> tuple[str | None, str]:
+    """Clone *url* into *clone* (no checkout); the commit id of *commit* there, or why not."""
+    shutil.rmtree(clone, ignore_errors=True)
     done = interrupts.run(
         ["git", *gitops.SAFE_CONFIG, "clone", "-q", "--no-checkout",
-         *(["--shared"] if local else []), "--", url, str(clone)], env=gitops.git_env())
-    found = done.returncode == 0 and gitops.git(
-        clone, "rev-parse", "-q", "--verify", f"{commit}^{{commit}}", check=False).strip()
+         *(["--shared"] if Path(url).is_dir() else []), "--", url, str(clone)], env=gitops.git_env())
+    if done.returncode != 0:
+        return None, (done.stderr.decode(errors="replace").strip().splitlines() or [""])[-1]
+    found = gitops.git(clone, "rev-parse", "-q", "--verify", f"{commit}^{{commit}}", check=False)
+    return (found.strip() or None), f"{url} has no commit {commit}"
+
+
+def _checkout(src: str, commit: str, folder: Path) -> Path:
+    """A plain folder of *src* at *commit* (or of $REPO_MIGRATE_SUITE, a local clone of the suite,
+    when it holds that commit and *src* cannot be reached); Refused naming the fix otherwise."""
+    clone = folder / "suite"
+    urls = [_clone_url(src)] + ([os.environ[SUITE_ENV]] if os.environ.get(SUITE_ENV) else [])
+    reasons = []
+    found = None
+    for url in urls:
+        found, why = _clone_at(url, commit, clone)
+        if found:
+            break
+        reasons.append(why)
     if not found:
-        why = (done.stderr.decode(errors="replace").strip().splitlines() or [""])[-1]
         raise Refused(
             f"the template suite version that made this repository ({src} at {commit}) cannot be "
-            f"reached{': ' + why if why else ''}",
+            f"reached: {'; '.join(r for r in reasons if r)}",
             "make that suite reachable at _src_path of .copier-answers.yml (a clone holding "
-            f"commit {commit}), or set {SUITE_ENV} to a checkout of it... or, to migrate without "
-            "Copier, remove .copier-answers.yml in a commit")
+            f"commit {commit}), or point {SUITE_ENV} at a local clone that holds it; to migrate "
+            "without Copier, remove .copier-answers.yml in a commit")
     gitops.git(clone, "-c", "advice.detachedHead=false", "checkout", "-q", found)
     # Without .git Copier renders the files as they are, instead of picking the newest tag.
     shutil.rmtree(clone / ".git")

@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from migrate import contract, gitops, locks, suite
 from migrate.commands.set_trigger.answers import (
     SuiteEdit,
@@ -36,7 +34,7 @@ from migrate.commands.set_trigger.targets import (
     specs_for,
     targets,
 )
-from migrate.errors import Refused, UnsafeYamlEdit, VerificationFailed
+from migrate.errors import UnsafeYamlEdit, VerificationFailed
 from migrate.plan import AnswersChange, Applied, FileWrite, Note, Plan, default_branch
 from migrate.publish import apply_to_branch
 from migrate.routing import (
@@ -102,10 +100,7 @@ def read_environments(files: dict[str, bytes]) -> tuple[str, ...]:
     for path in sorted(files):
         if not contract.is_variables_file(path):
             continue
-        try:
-            data = yaml.safe_load(files[path].decode("utf-8-sig"))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise Refused(f"{path} is not valid YAML ({exc})", f"fix {path}, then run again") from None
+        data = contract.load_yaml(files[path], path, typed=True)
         envs = data.get("environments") if isinstance(data, dict) else None
         names = envs if isinstance(envs, list) else list(envs) if isinstance(envs, dict) else []
         for env in names:
