@@ -51,7 +51,7 @@ RECORD_TRAILER = "Repo-Migrate-Record"
 MAX_PAYLOAD_PROPERTIES = 10
 
 _WORKFLOW = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$")
-_TRIGGER = re.compile(r"^\.github/workflows/trigger-infra[^/]*\.ya?ml$")
+_TRIGGER = re.compile(rf"^\.github/workflows/{TRIGGER_PREFIX}[^/]*\.ya?ml$")
 # infra/variables.yml, infra/<region>-variables.yml, infra/<service>-vars.yml (and .yaml)
 _VARIABLES = re.compile(r"^infra/(?:variables|[^/]+-variables|[^/]+-vars)\.ya?ml$")
 _BaseLoader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)

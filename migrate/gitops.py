@@ -39,8 +39,8 @@ from pathlib import Path
 from migrate import interrupts, scratch
 from migrate.errors import Refused
 
-SAFE_CONFIG = ("-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false")
 _SAFE_PAIRS = (("core.hooksPath", "/dev/null"), ("core.fsmonitor", "false"))
+SAFE_CONFIG = tuple(x for key, value in _SAFE_PAIRS for x in ("-c", f"{key}={value}"))
 _DUBIOUS = b"detected dubious ownership"
 # Variables that would point git at another repository than the one we name.
 _REPO_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
@@ -161,6 +161,13 @@ def is_shallow(repo: Path) -> bool:
     return git(repo, "rev-parse", "--is-shallow-repository").strip() == "true"
 
 
+def common_dir(repo: Path) -> Path | None:
+    """The absolute git common directory of the repository at *repo* (shared by its worktrees),
+    or None when *repo* is in none."""
+    out = git(repo, "rev-parse", "--path-format=absolute", "--git-common-dir", check=False).strip()
+    return Path(out) if out else None
+
+
 def is_bare(path: Path) -> bool:
     """True when *path* is (inside) a bare repository."""
     return run_git(path, "rev-parse", "--is-bare-repository").stdout.strip() == b"true"
@@ -216,7 +223,10 @@ def read_tree(repo: Path, rev: str, prefix: str = "") -> dict[str, bytes]:
 
 def read_file(repo: Path, rev: str, path: str) -> bytes | None:
     """The content of *path* at *rev*, or None when it does not exist there."""
-    if not _ok(repo, "cat-file", "-e", f"{rev}:{path}"):
+    done = run_git(repo, "cat-file", "blob", f"{rev}:{path}")
+    if done.returncode == 0:
+        return done.stdout
+    if not _ok(repo, "cat-file", "-e", f"{rev}:{path}"):  # only a failure asks why
         return None
     return git_bytes(repo, "cat-file", "blob", f"{rev}:{path}")
 
@@ -246,7 +256,7 @@ def check_repo(path: Path) -> None:
         raise Refused(f"{path} does not exist", "pass the path of a git repository")
     inside = run_git(path, "rev-parse", "--is-inside-work-tree")
     if inside.returncode == 0 and inside.stdout.strip() == b"false":
-        if run_git(path, "rev-parse", "--is-bare-repository").stdout.strip() == b"true":
+        if is_bare(path):
             raise Refused(f"{path} is a bare repository: it has no working tree or checked-out branch "
                           "to migrate", f"clone it and run in the clone: git clone {path} "
                           f"{path.name.removesuffix('.git')}-work")

@@ -35,7 +35,6 @@ import contextlib
 import fcntl
 import json
 import os
-import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -43,7 +42,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from migrate import gitops, interrupts, owners
+from migrate import gitops, interrupts, leftovers, owners
 from migrate.errors import Refused
 
 LOCK_NAME = "repo-migrate.lock"
@@ -75,8 +74,8 @@ def lock_path(repo: Path) -> Path | None:
     """``<git common dir>/repo-migrate.lock`` of the repository at *repo*, or None if none is."""
     if not repo.is_dir():
         return None
-    out = gitops.git(repo, "rev-parse", "--path-format=absolute", "--git-common-dir", check=False)
-    return Path(out.strip()) / LOCK_NAME if out.strip() else None
+    common = gitops.common_dir(repo)
+    return common / LOCK_NAME if common is not None else None
 
 
 def destination_lock_path(dest: Path) -> Path:
@@ -160,8 +159,8 @@ def _take(path: Path, command: str, shown: Path) -> None:
                     f"killed or its machine is gone), remove its lock: rm {path}")
             _half_published(path, other)
             path.unlink()
-            sys.stderr.write(f"repo-migrate: note: removed the lock of an earlier run that was killed "
-                             f"({_describe(other)}): {path}\n")
+            leftovers.say(f"removed the lock of an earlier run that was killed ({_describe(other)}): "
+                          f"{path}")
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
             _write(fd, record)

@@ -18,7 +18,6 @@ from typing import Any
 from migrate.contract import is_variables_file
 
 PATTERNS = ("monorepo", "separate", "multi-service", "multi-region")
-_SHARED = ("infra/variables.yml", "infra/variables.yaml")
 
 
 def detect_pattern(paths: Iterable[str], answers: Mapping[str, Any] | None) -> str | None:

@@ -1,12 +1,12 @@
 """Immutable plan records: what a command will do, decided before anything is done.
 
-A command reads a repository, then a pure function returns a `Plan`; `migrate.show` renders it
+A command reads a repository, then a pure function returns a `Plan`; `migrate.output` renders it
 (`--dry-run`, `--json`) and `migrate.publish` applies it in a scratch copy and publishes it last.
 Nothing here touches the filesystem or git.
 
 API
 ---
-Changes (``Change``), applied in order by `migrate.publish.write_changes`:
+Changes (``Change``), applied in order by `migrate.publish.commit_changes`:
   - ``FileWrite(path, old, new, executable=False, origin=None, symlink=False)``: create (``old
     is None``) or overwrite a file; ``old`` is the content at the plan's base, kept so a dry run
     can show a diff; ``origin`` names where unchanged bytes are copied from (no diff is shown for
@@ -39,6 +39,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal, Protocol
+
+from migrate.contract import ANSWERS_FILE
 
 BRANCH_PREFIX = "repo-migrate/"
 
@@ -125,7 +127,7 @@ class AnswersChange:
     key: str
     old: object
     new: object
-    answers_file: str = ".copier-answers.yml"
+    answers_file: str = ANSWERS_FILE
 
 
 @dataclass(frozen=True)

@@ -33,9 +33,9 @@ API
 - Building blocks: ``check_destination(dest)`` (refuses a non-empty destination, one inside a
   source, and a mount point), ``staging_dir(dest)`` (a scratch directory beside *dest*, removed
   on error, after removing those killed runs left there), ``publish_directory(staging, dest)``
-  (rename into place; a rename the filesystem refuses is a ``Refused``), ``scratch_dir()`` (in the
-  temp directory, always removed), ``identity_env(repo)``, ``advance_branch(repo, commit)`` (move
-  a scratch repository's branch and check it out), ``kill_point(step)``.
+  (rename into place; a rename the filesystem refuses is a ``Refused``), ``identity_env(repo)``,
+  ``advance_branch(repo, commit)`` (move a scratch repository's branch and check it out),
+  ``kill_point(step)``.
 - ``kill_point(step)``: named step boundaries for the interrupt tests: when the environment
   variable ``REPO_MIGRATE_TEST_KILL_AT`` equals *step*, the process sends itself a signal there:
   SIGKILL, or the one ``REPO_MIGRATE_TEST_KILL_SIGNAL`` names (``TERM``, ``INT``).
@@ -46,7 +46,7 @@ from __future__ import annotations
 import errno
 import os
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,13 +62,7 @@ _RENAME_REFUSALS = {errno.EBUSY: "it is a mount point or in use", errno.EXDEV: "
 
 
 # The interrupt tests' step boundaries (see the module's API), here where the steps are.
-KILL_ENV = interrupts.KILL_ENV
 kill_point = interrupts.kill_point
-
-
-def scratch_dir(prefix: str = scratch.PREFIX) -> AbstractContextManager[Path]:
-    """A private directory in the temp directory, named after this run, removed afterwards."""
-    return scratch.scratch_dir(prefix)
 
 
 def check_destination(dest: Path, *, not_inside: Iterable[Path] = ()) -> None:
@@ -254,11 +248,11 @@ def advance_branch(repo: Path, commit: str) -> None:
 def scratch_repository(repo: Path) -> Iterator[Path]:
     """A scratch bare repository that borrows *repo*'s objects (alternates): nothing is copied,
     and what is written there never reaches *repo* until it is fetched."""
-    with scratch_dir() as scratch:
-        work = scratch / "work.git"
-        gitops.git(scratch, "init", "-q", "--bare", str(work))
-        objects = gitops.git(repo, "rev-parse", "--git-common-dir").strip()
-        common = Path(objects) if Path(objects).is_absolute() else repo / objects
+    common = gitops.common_dir(repo)
+    assert common is not None  # the command checked *repo* is a repository
+    with scratch.scratch_dir() as folder:
+        work = folder / "work.git"
+        gitops.git(folder, "init", "-q", "--bare", str(work))
         (work / "objects" / "info" / "alternates").write_text(f"{(common / 'objects').resolve()}\n")
         yield work
 

@@ -11,6 +11,7 @@ import ipaddress
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
+from migrate import contract
 from migrate.errors import Refused
 
 # A region name becomes part of file names, workflow names and concurrency groups, so it is a
@@ -36,7 +37,7 @@ def region_file(region: str) -> str:
 
 def trigger_file(region: str) -> str:
     """The trigger workflow of *region*, relative to the repository root."""
-    return f".github/workflows/trigger-infra-{region}.yml"
+    return f"{contract.WORKFLOWS_DIR}/{contract.TRIGGER_PREFIX}-{region}.yml"
 
 
 def region_of_file(relpath: str) -> str | None:

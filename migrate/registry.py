@@ -36,9 +36,9 @@ from typing import Any
 
 from migrate import contract, provider_schemas
 from migrate.errors import Refused
+from migrate.patterns import PATTERNS as PATTERNS
 
 REGISTRY_DIR = "customers"
-PATTERNS = ("monorepo", "separate", "multi-service", "multi-region")
 TIERS = ("standard", "enterprise")
 ONBOARDING = ("self-service", "managed", "enterprise")
 _SHARED = (contract.SHARED_VARIABLES, "infra/variables.yaml")

@@ -2,7 +2,7 @@
 
 API
 ---
-- ``read_repository(path) -> Repository``: the committed state at HEAD (the working tree must be
+- ``read_repository(root) -> Repository``: the committed state at HEAD (the working tree must be
   clean anyway, see ``gitops.check_safe_to_start``).
 - ``Repository``: ``root``, ``head`` (sha), ``branch``, ``tree`` (``{path: (mode, blob_sha)}``),
   ``answers`` (the parsed ``.copier-answers.yml``, or None), ``pattern`` (``migrate.patterns``); ``read(path)`` returns
@@ -54,10 +54,9 @@ class Repository:
         return path in self.tree
 
 
-def read_repository(path: Path) -> Repository:
-    """Read *path*'s HEAD: tree, Copier answers and pattern."""
-    root = gitops.toplevel(path)
-    gitops.check_has_commits(root)
+def read_repository(root: Path) -> Repository:
+    """Read the HEAD of *root* (a repository's top level whose starting state the command has
+    already checked, with gitops.toplevel and check_has_commits): tree, Copier answers, pattern."""
     head = gitops.head_sha(root)
     tree = gitops.ls_tree(root, head)
     repo = Repository(root=root, head=head, branch=gitops.current_branch(root), tree=tree)

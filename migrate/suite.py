@@ -73,10 +73,22 @@ def suite_root() -> Path:
     return root
 
 
+_CONFIGS: dict[tuple[str, int], Any] = {}
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _suite_config(path: Path) -> Any:
+    # Parsed once per file version: several commands ask for more than one data question.
+    key = (str(path), path.stat().st_mtime_ns)
+    if key not in _CONFIGS:
+        _CONFIGS[key] = yaml.load(path.read_bytes(), Loader=_SafeLoader)
+    return _CONFIGS[key]
+
+
 def read_suite_data(name: str) -> Any:
     """The value of copier.yml's hidden data question *name* (its default, never asked)."""
     config_path = suite_root() / "copier.yml"
-    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    config = _suite_config(config_path)
     entry = config.get(name) if isinstance(config, dict) else None
     if not isinstance(entry, dict) or "default" not in entry:
         raise Refused(
@@ -203,16 +215,37 @@ def _clone_url(src: str) -> str:
     return src.removeprefix("file://")
 
 
-def _clone_at(url: str, commit: str, clone: Path) -> tuple[str | None, str]:
-    """Clone *url* into *clone* (no checkout); the commit id of *commit* there, or why not."""
+def _clone(url: str, clone: Path) -> str | None:
+    """Clone the suite at *url* into *clone* (no checkout; a local one shares its objects, and
+    no hook runs); None when done, else why not (git's last line)."""
     shutil.rmtree(clone, ignore_errors=True)
     done = interrupts.run(
         ["git", *gitops.SAFE_CONFIG, "clone", "-q", "--no-checkout",
          *(["--shared"] if Path(url).is_dir() else []), "--", url, str(clone)], env=gitops.git_env())
-    if done.returncode != 0:
-        return None, (done.stderr.decode(errors="replace").strip().splitlines() or [""])[-1]
-    found = gitops.git(clone, "rev-parse", "-q", "--verify", f"{commit}^{{commit}}", check=False)
-    return (found.strip() or None), f"{url} has no commit {commit}"
+    if done.returncode == 0:
+        return None
+    return (done.stderr.decode(errors="replace").strip().splitlines() or [""])[-1]
+
+
+def _commit_in(clone: Path, rev: str) -> str | None:
+    """The commit id *rev* names in *clone*, or None."""
+    return gitops.git(clone, "rev-parse", "-q", "--verify", f"{rev}^{{commit}}", check=False).strip() or None
+
+
+def _plain(clone: Path, commit: str) -> Path:
+    """*clone* checked out at *commit* as a plain folder: without .git Copier renders the files
+    as they are, instead of picking the newest tag."""
+    gitops.git(clone, "-c", "advice.detachedHead=false", "checkout", "-q", commit)
+    shutil.rmtree(clone / ".git")
+    return clone
+
+
+def _clone_at(url: str, commit: str, clone: Path) -> tuple[str | None, str]:
+    """Clone *url* into *clone*; the commit id of *commit* there, or why not."""
+    why = _clone(url, clone)
+    if why is not None:
+        return None, why
+    return _commit_in(clone, commit), f"{url} has no commit {commit}"
 
 
 def _checkout(src: str, commit: str, folder: Path) -> Path:
@@ -234,10 +267,7 @@ def _checkout(src: str, commit: str, folder: Path) -> Path:
             "make that suite reachable at _src_path of .copier-answers.yml (a clone holding "
             f"commit {commit}), or point {SUITE_ENV} at a local clone that holds it; to migrate "
             "without Copier, remove .copier-answers.yml in a commit")
-    gitops.git(clone, "-c", "advice.detachedHead=false", "checkout", "-q", found)
-    # Without .git Copier renders the files as they are, instead of picking the newest tag.
-    shutil.rmtree(clone / ".git")
-    return clone
+    return _plain(clone, found)
 
 
 def _version_lines(answers_text: bytes | None) -> bytes:
@@ -300,22 +330,17 @@ def open_release(src: str, ref: str | None = None) -> Iterator[Suite]:
     named = str(Path(url).resolve()) if local else src  # a relative folder would not be found later
     with scratch.scratch_dir(f"{scratch.PREFIX}release-") as folder:
         clone = folder / "suite"
-        done = interrupts.run(
-            ["git", *gitops.SAFE_CONFIG, "clone", "-q", "--no-checkout",
-             *(["--shared"] if local else []), "--", url, str(clone)], env=gitops.git_env())
-        wanted = (ref or _newest_version_tag(clone)) if done.returncode == 0 else ref or "HEAD"
-        commit = done.returncode == 0 and gitops.git(
-            clone, "rev-parse", "-q", "--verify", f"{wanted}^{{commit}}", check=False).strip()
+        why = _clone(url, clone)
+        wanted = (ref or _newest_version_tag(clone)) if why is None else ref or "HEAD"
+        commit = _commit_in(clone, wanted) if why is None else None
         if not commit:
-            why = (done.stderr.decode(errors="replace").strip().splitlines() or [""])[-1]
             raise Refused(f"the template suite {src} at {wanted} cannot be reached"
                           + (f": {why}" if why else ""),
                           "pass --suite with the suite's git URL or folder and a version it has "
                           "(e.g. --suite gh:provider/suite@v1)")
         # Copier names the version `git describe --tags --always` of the commit it checked out.
         described = gitops.git(clone, "describe", "--tags", "--always", commit).strip()
-        gitops.git(clone, "-c", "advice.detachedHead=false", "checkout", "-q", commit)
-        shutil.rmtree(clone / ".git")
+        _plain(clone, commit)
         lines = yaml.safe_dump({"_commit": described}) + yaml.safe_dump({"_src_path": named})
         yield Suite(clone, described, lines.encode())
 

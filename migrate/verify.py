@@ -115,5 +115,5 @@ def check_history(source: Path, rev: str, result: Path, paths: Iterable[str],
 
 
 def check_clean(repo: Path) -> None:
-    if gitops.git(repo, "status", "--porcelain", "--untracked-files=all").strip():
+    if gitops.dirty_paths(repo):
         raise VerificationFailed(f"the result in {repo} is not committed and clean", FIX)

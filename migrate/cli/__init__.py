@@ -104,12 +104,10 @@ def _outcome(argv: list[str] | None) -> int:
     except MigrateError as exc:
         typer.echo(f"repo-migrate: error: {exc}", err=True)
         return int(exc.exit_code)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, typer.Abort):  # an interrupt that came outside our handler
         return _interrupted(interrupts.Interrupted(signal.SIGINT))
     except typer.Exit as exc:
         return exc.exit_code
-    except typer.Abort:
-        return _interrupted(interrupts.Interrupted(signal.SIGINT))
     except typer.TyperException as exc:  # click's usage errors: bad option, missing argument
         exc.show()  # type: ignore[attr-defined]
         return int(ExitCode.USAGE)

@@ -97,9 +97,7 @@ class _Files(Mapping[str, bytes]):
 
 
 def _refuse_uncommitted(repo: Path, paths: tuple[str, ...], what: str) -> None:
-    out = gitops.git(repo, "status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=all",
-                     "--", *paths)
-    dirty = [e[3:] for e in out.split("\0") if e]
+    dirty = gitops.dirty_paths(repo, *paths)
     if dirty:
         raise Refused(f"uncommitted changes in {repo} to the files register reads ({', '.join(dirty[:5])})",
                       f"commit or stash them: register reads {what} at the committed HEAD")
