@@ -26,6 +26,7 @@ import yaml
 from migrate import yaml_splice
 from migrate.errors import UnsafeYamlEdit
 from migrate.workflow_paths import filter_lists, splice_values, to_folder, working_dirs
+from migrate.workflows import strings
 
 APP_DIRS = ("app",)
 
@@ -121,17 +122,7 @@ def mentions_app_dir(text: str) -> bool:
         data = yaml_splice.reparse(text, "workflow")
     except UnsafeYamlEdit:
         return False
-    stack = [data]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            stack.extend(node.keys())
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, str) and _APP_REF.search(node):
-            return True
-    return False
+    return any(_APP_REF.search(s) for s in strings(data))
 
 
 def _drop_entry(text: str, path: tuple[str | int, ...], name: str) -> str:

@@ -18,7 +18,8 @@ API
 - ``load_yaml(data, name, *, typed=False)``: parse one YAML document for checks (every scalar a
   string unless *typed*, so a bare ``on`` stays "on"); ``Refused`` naming the file otherwise.
 - ``read_answers(data)``: the Copier answers (a mapping), or None when there are none.
-- ``state_key_of(data, name)``: a variables file's ``state_key`` (None when it has none).
+- ``state_key_of(data, name)``, ``customer_id_of(data, name)``: a variables file's ``state_key`` and
+  ``customer_id`` (None when it has none).
 - ``state_address(state_key, environment)``: the backend key of one state at the provider,
   ``<state_key>/<environment>/terraform.tfstate``; both sides compute it here.
 - ``MAX_PAYLOAD_PROPERTIES``: GitHub's limit on top-level ``client_payload`` properties (10).
@@ -99,9 +100,18 @@ def read_answers(data: bytes | None) -> dict[str, Any] | None:
 
 def state_key_of(data: bytes, name: str) -> str | None:
     """The ``state_key`` of the variables file *name* holding *data* (None when absent)."""
+    return _string_of(data, name, "state_key")
+
+
+def customer_id_of(data: bytes, name: str) -> str | None:
+    """The ``customer_id`` of the variables file *name* holding *data* (None when absent)."""
+    return _string_of(data, name, "customer_id")
+
+
+def _string_of(data: bytes, name: str, key: str) -> str | None:
     doc = load_yaml(data, name)
-    if isinstance(doc, dict) and isinstance(doc.get("state_key"), str):
-        return str(doc["state_key"])
+    if isinstance(doc, dict) and isinstance(doc.get(key), str):
+        return str(doc[key])
     return None
 
 

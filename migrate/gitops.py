@@ -42,6 +42,7 @@ from migrate.errors import Refused
 _SAFE_PAIRS = (("core.hooksPath", "/dev/null"), ("core.fsmonitor", "false"))
 SAFE_CONFIG = tuple(x for key, value in _SAFE_PAIRS for x in ("-c", f"{key}={value}"))
 _DUBIOUS = b"detected dubious ownership"
+_COMMIT_ID = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 # Variables that would point git at another repository than the one we name.
 _REPO_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
              "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE", "GIT_COMMON_DIR")
@@ -159,6 +160,11 @@ def branch_exists(repo: Path, branch: str) -> bool:
 
 def is_shallow(repo: Path) -> bool:
     return git(repo, "rev-parse", "--is-shallow-repository").strip() == "true"
+
+
+def is_commit_id(text: str) -> bool:
+    """True for a full commit id (sha1 or sha256), which names one commit for good."""
+    return bool(_COMMIT_ID.match(text))
 
 
 def common_dir(repo: Path) -> Path | None:

@@ -54,7 +54,6 @@ def clone_for_rewrite(source: Path, dest: Path, branch: str, *, only_reachable: 
 
 
 _COUNTS: dict[tuple[str, str, tuple[str, ...]], int] = {}
-_SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 
 
 def count_commits(repo: Path, rev: str = "HEAD", *paths: str) -> int:
@@ -68,7 +67,7 @@ def count_commits(repo: Path, rev: str = "HEAD", *paths: str) -> int:
         return _COUNTS[key]
     args = ["rev-list", "--count", rev] + (["--", *paths] if paths else [])
     count = int(gitops.git(repo, *args).strip())
-    if _SHA.match(rev):
+    if gitops.is_commit_id(rev):
         _COUNTS[key] = count
     return count
 

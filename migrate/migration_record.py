@@ -31,7 +31,6 @@ API
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,8 +38,6 @@ from typing import Any
 
 from migrate import contract, gitops
 from migrate.errors import Refused
-
-_SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 
 
 def pointer_text(infra_name: str, source_commit: str, state_keys: Mapping[str, str | None]) -> bytes:
@@ -116,7 +113,7 @@ def read_record(data: bytes, name: str = contract.RECORD_FILE) -> MigrationRecor
     if (
         not isinstance(doc.get("command"), str)
         or not isinstance(old, dict) or not isinstance(old.get("name"), str)
-        or not isinstance(old.get("commit"), str) or not _SHA.match(old["commit"])
+        or not isinstance(old.get("commit"), str) or not gitops.is_commit_id(old["commit"])
         or not isinstance(keys, dict)
         or not all(isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in keys.items())
     ):

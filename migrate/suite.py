@@ -31,6 +31,8 @@ API
   version exactly as Copier writes it (``_src_path``, ``_commit``), so ``copier update`` works.
 - ``bundled_source()``: the bundled suite as a git source for ``open_release`` (its folder), or
   None when it is not a git repository.
+- ``Renders``; ``replay_or_keep(current, old_render, new_render)``: ``replay_edits``, keeping
+  *current* when a render lacks the file or the edits conflict.
 - ``replay_edits(current, old_render, new_render)``: the customer's edits (``old_render`` ->
   ``current``) replayed onto ``new_render`` (a three-way merge, as ``copier update`` does); None
   on a conflict.
@@ -343,6 +345,18 @@ def open_release(src: str, ref: str | None = None) -> Iterator[Suite]:
         _plain(clone, commit)
         lines = yaml.safe_dump({"_commit": described}) + yaml.safe_dump({"_src_path": named})
         yield Suite(clone, described, lines.encode())
+
+
+# A pattern move's renders: each variant ("monorepo", "separate-app", ...) as {path: bytes}.
+Renders = dict[str, dict[str, bytes]]
+
+
+def replay_or_keep(current: bytes, old_render: bytes | None, new_render: bytes | None) -> bytes:
+    """*current* moved from *old_render* to *new_render* with its edits (``replay_edits``), or
+    *current* as it is when a render lacks the file or the edits conflict."""
+    if old_render is None or new_render is None:
+        return current
+    return replay_edits(current, old_render, new_render) or current
 
 
 def replay_edits(current: bytes, old_render: bytes, new_render: bytes) -> bytes | None:

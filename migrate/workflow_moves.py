@@ -28,14 +28,14 @@ API
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from migrate import yaml_splice
 from migrate.errors import UnsafeYamlEdit
 from migrate.events import Event
-from migrate.workflows import Workflow, parse_workflow
+from migrate.workflows import Workflow, parse_workflow, strings
 
 _PATH_EVENTS = ("push", "pull_request", "pull_request_target")
 _INFRA = re.compile(r"(?<![\w.$/@-])(?:\./)?infra(?![\w.-])")
@@ -49,19 +49,6 @@ class Verdict:
 
     moves: bool
     reason: str
-
-
-def _strings(node: Any) -> Iterable[str]:
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, str):
-            yield item
 
 
 def _uses(doc: dict[str, Any]) -> dict[str, Any]:
@@ -133,7 +120,7 @@ def _job_dirs(data: dict[str, Any]) -> list[str | None] | None:
 def _other_folders(data: dict[str, Any], tops: Collection[str]) -> list[str]:
     """Folders among *tops* (the repository's, other than infra/ and .github/) it names."""
     folders = set()
-    for value in _strings({k: v for k, v in data.items() if k != "name"}):
+    for value in strings({k: v for k, v in data.items() if k != "name"}):
         for m in _FOLDER_REF.finditer(value):
             if m.group(1) in tops and m.group(1) not in ("infra", ".github"):
                 folders.add(m.group(1))
@@ -148,7 +135,7 @@ def infra_verdict(name: str, data: bytes, others: Mapping[str, bytes] = {},
         doc = yaml_splice.reparse(data.decode("utf-8-sig"), name)
     except (UnicodeDecodeError, UnsafeYamlEdit):
         return None
-    if not isinstance(doc, dict) or not any(_INFRA.search(s) for s in _strings(_uses(doc))):
+    if not isinstance(doc, dict) or not any(_INFRA.search(s) for s in strings(_uses(doc))):
         return None
     base = name.rsplit("/", 1)[-1]
     call = re.compile(rb"uses:\s*['\"]?\./\.github/workflows/" + re.escape(base.encode()))

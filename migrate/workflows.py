@@ -19,6 +19,7 @@ API
 - ``workflow_texts(repo, rev=None)``: ``{path: bytes}`` of the files GitHub reads (top level of
   ``.github/workflows``, ``*.yml``/``*.yaml``), from commit *rev* or else the working tree.
 - ``read_workflows(repo, rev=None)``: every such file as a ``Workflow``, sorted by path.
+- ``strings(node)``: every string of a parsed YAML document, keys and values.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -192,16 +194,23 @@ def parse_workflow(file: str, data: bytes) -> Workflow:
     if not isinstance(doc, dict):
         return bad("the workflow is not a YAML mapping",
                    "write the workflow as a mapping with 'on' and 'jobs' keys")
-    body = "\n".join(_strings({k: v for k, v in doc.items() if k != "on"}))
+    body = "\n".join(strings({k: v for k, v in doc.items() if k != "on"}))
     return Workflow(file, on=doc.get("on"), targets=read_targets(doc), body=body)
 
 
-def _strings(node: Any) -> list[str]:
-    if isinstance(node, dict):
-        return [s for k, v in node.items() for s in (*_strings(k), *_strings(v))]
-    if isinstance(node, list):
-        return [s for item in node for s in _strings(item)]
-    return [node] if isinstance(node, str) else []
+def strings(node: Any) -> Iterator[str]:
+    """Every string of a parsed YAML document, keys and values (a stack, not recursion: a deep
+    document cannot exhaust it)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            yield item
 
 
 def workflow_texts(repo: Path, rev: str | None = None) -> dict[str, bytes]:

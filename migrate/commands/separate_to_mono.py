@@ -26,9 +26,9 @@ from migrate.contract import (
     RECORD_FILE,
     RECORD_FORMAT,
     RECORD_TRAILER,
+    customer_id_of,
     is_trigger_workflow,
     is_workflow_file,
-    load_yaml,
     variables_files,
 )
 from migrate.errors import Refused, VerificationFailed
@@ -49,7 +49,7 @@ from migrate.verify import (
 )
 
 # Each variant's rendered project: {path: bytes}.
-Renders = dict[str, dict[str, bytes]]
+Renders = suite.Renders
 
 COMMAND = "separate-to-mono"
 _INFRA_DROPPED = ("README.md", ANSWERS_FILE)
@@ -108,8 +108,6 @@ def _check_roles(a: Repository, i: Repository) -> None:
         if links:
             raise Refused(f"{repo.root} has submodules ({', '.join(links)})",
                           "remove the submodules first, or merge the repositories by hand")
-    if bool(a.answers) != bool(i.answers):
-        return
     if a.answers and i.answers:
         for key in ("_src_path", "_commit"):
             if a.answers.get(key) != i.answers.get(key):
@@ -121,7 +119,7 @@ def _check_roles(a: Repository, i: Repository) -> None:
 def _record_of(a: Repository, i: Repository, dest: Path, name: str,
                keys: dict[str, str | None]) -> dict[str, Any]:
     """The migration record of this merge: the infra repository's keys move to the monorepo."""
-    customer = next((c for c in (_customer(i, p) for p in sorted(keys)) if c), None)
+    customer = next((c for c in (customer_id_of(i.read(p), p) for p in sorted(keys)) if c), None)
     infra_name = str((i.answers or {}).get("repo_name") or i.root.name)
     return {
         "format": RECORD_FORMAT, "command": COMMAND,
@@ -133,12 +131,6 @@ def _record_of(a: Repository, i: Repository, dest: Path, name: str,
     }
 
 
-def _customer(repo: Repository, path: str) -> str | None:
-    doc = load_yaml(repo.read(path), path)
-    found = doc.get("customer_id") if isinstance(doc, dict) else None
-    return found if isinstance(found, str) else None
-
-
 def _record(i: Repository) -> dict[str, Any]:
     return record_fields(i.read(RECORD_FILE) if RECORD_FILE in i.tree else None)
 
@@ -148,10 +140,14 @@ def _restore(repo: Repository, path: str, rewrites: dict[str, Any]) -> bytes | N
     entry = rewrites.get(path)
     if not isinstance(entry, dict) or repo.tree.get(path, ("", ""))[1] != entry.get("result_blob"):
         return None
-    blob = str(entry.get("source_blob", ""))
-    if gitops.git(repo.root, "cat-file", "-t", blob, check=False).strip() != "blob":
+    return _blob(repo, str(entry.get("source_blob", "")))
+
+
+def _blob(repo: Repository, sha: str) -> bytes | None:
+    """The blob *sha* of *repo*, or None when the repository does not hold it (any more)."""
+    if not sha or gitops.git(repo.root, "cat-file", "-t", sha, check=False).strip() != "blob":
         return None
-    return gitops.cat_blobs(repo.root, [blob])[0]
+    return gitops.cat_blobs(repo.root, [sha])[0]
 
 
 def _destination_of(top: str, record: dict[str, Any]) -> str:
@@ -195,13 +191,10 @@ def _infra_writes(i: Repository, carried: list[str], record: dict[str, Any],
             rewritten.add(p)
             data = restored
         elif renders is not None and is_trigger_workflow(p):
-            old_r = renders["separate-infra"].get(p)
-            new_r = renders["monorepo"].get(p)
-            if old_r is not None and new_r is not None:
-                new = suite.replay_edits(data, old_r, new_r) or data
-                if new != data:
-                    rewritten.add(p)
-                data = new
+            new = suite.replay_or_keep(data, renders["separate-infra"].get(p), renders["monorepo"].get(p))
+            if new != data:
+                rewritten.add(p)
+            data = new
         merge.append(_write(i, p, p, None, data, None if p in rewritten else i.root.name))
     return merge, rewritten
 
@@ -214,10 +207,11 @@ def _app_writes(a: Repository, moved_path: dict[str, str], record: dict[str, Any
     out: list[Change] = []
     for name, entry in sorted(record.get("app_joined", {}).items()):
         # A rule file of app/ that mono-to-separate joined into the root's: back into app/.
-        blob = entry.get("app_blob") if isinstance(entry, dict) else None
-        if a.tree.get(name, ("", ""))[1] == entry.get("result_blob") and blob and gitops.git(
-                a.root, "cat-file", "-t", str(blob), check=False).strip() == "blob":
-            out.append(FileWrite(f"app/{name}", None, gitops.cat_blobs(a.root, [str(blob)])[0]))
+        if not isinstance(entry, dict) or a.tree.get(name, ("", ""))[1] != entry.get("result_blob"):
+            continue
+        data = _blob(a, str(entry.get("app_blob") or ""))
+        if data is not None:
+            out.append(FileWrite(f"app/{name}", None, data))
     # Only these can change: a file the split rewrote, the answers, a file the suite renders
     # differently in the monorepo, a workflow, a rule file. Read them in one batch, and no other.
     candidates = {s: d for s, d in moved_path.items()
@@ -238,10 +232,8 @@ def _app_writes(a: Repository, moved_path: dict[str, str], record: dict[str, Any
             continue
         result = current
         if renders is not None:
-            old_r = renders["separate-app"].get(src_path)
-            new_r = renders["monorepo"].get(dst)
-            if old_r is not None and new_r is not None and old_r != new_r:
-                result = suite.replay_edits(current, old_r, new_r) or current
+            result = suite.replay_or_keep(current, renders["separate-app"].get(src_path),
+                                          renders["monorepo"].get(dst))
         if APP_CI.match(dst) and result == current:
             result = safe_splice(app_ci_to_subdir, current, dst)
         elif is_workflow_file(dst) and result == current:

@@ -20,7 +20,7 @@ from typing import Any
 
 from migrate import attributes, gitops, locks, publish, suite
 from migrate.app_layout import application_files
-from migrate.commands.adopt.layout import COMMAND, Facts, Settings, moved_paths, read_facts
+from migrate.commands.adopt.layout import COMMAND, Facts, Settings, moved_path, moved_paths, read_facts
 from migrate.contract import (
     ANSWERS_FILE,
     is_trigger_workflow,
@@ -32,6 +32,7 @@ from migrate.contract import (
 from migrate.errors import Refused, UnsafeYamlEdit, VerificationFailed
 from migrate.events import Event
 from migrate.plan import AnswersChange, Applied, Change, FileWrite, Note, Plan
+from migrate.repository import state_keys
 from migrate.routing import branch_ref, check_routing
 from migrate.symlinks import link_paths, relink
 from migrate.verify import FIX, check_state_keys, check_tree, check_yaml, expected_tree, object_format
@@ -121,7 +122,7 @@ def _existing_writes(f: Facts, after: dict[str, str], notes: list[Note]) -> list
     links = link_paths(src.tree)
     src.prefetch(links)
     relinked = relink({p: src.read(p).decode("utf-8", "surrogateescape") for p in links},
-                      src.tree, lambda p: ("repo", _moved_path(p, mapping)))
+                      src.tree, lambda p: ("repo", moved_path(p, f.moves)))
     for (_, path), target in sorted(relinked.targets.items()):
         writes.append(FileWrite(path, src.read(after[path]), target.encode(), symlink=True))
     notes += [Note(t) for t in relinked.notes.values()]
@@ -155,13 +156,6 @@ def _root_runs(workflows: dict[str, bytes], folder: str) -> list[Note]:
                               f"application was: it is in {folder}/ now, so give those steps "
                               f"working-directory: {folder} (and check the paths they name)"))
     return notes
-
-
-def _moved_path(path: str, mapping: dict[str, str]) -> str:
-    for old, new in mapping.items():
-        if path == old or path.startswith(f"{old}/"):
-            return new + path[len(old):]
-    return path
 
 
 def _routing_problems(files: dict[str, bytes], ref: str) -> list[str]:
@@ -260,7 +254,7 @@ def verify(planned: AdoptPlan, repo: Path, commit: str) -> None:
     check_tree(actual, expected_tree(src.tree, planned.plan, object_format(src.root)),
                "the adopted repository")
     check_yaml(planned.plans)
-    keys = {p: state_key_of(src.read(p), p) for p in variables_files(src.tree)}
+    keys = state_keys(src)
     check_state_keys(keys, repo, commit)
     variables = variables_files(actual)
     if any(is_trigger_workflow(p) for p in actual) and variables:

@@ -96,7 +96,8 @@ class Facts:
     suite_ref: str | None
 
 
-def _moved(path: str, moves: list[FileMove]) -> str:
+def moved_path(path: str, moves: list[FileMove]) -> str:
+    """Where *path* is after *moves* (itself when none moves it)."""
     for m in moves:
         if path == m.src or path.startswith(f"{m.src}/"):
             return m.dst + path[len(m.src):]
@@ -105,7 +106,7 @@ def _moved(path: str, moves: list[FileMove]) -> str:
 
 def moved_paths(src: Repository, moves: list[FileMove]) -> dict[str, str]:
     """``{path after the moves: path in the repository}`` of every file."""
-    return {_moved(p, moves): p for p in src.tree}
+    return {moved_path(p, moves): p for p in src.tree}
 
 
 def _refuse_clash(src: Repository, target: str, moving: str) -> None:

@@ -85,20 +85,14 @@ def plan(settings: Settings) -> Split:
 def _plan(settings: Settings) -> Split:
     f = read_facts(settings)
     renders, readme = render_parts(f)
-    app = app_plan(f, renders)
-    return Split(settings, f.src, app, infra_plan(f, renders, readme, app), f)
+    return _split_from(f, renders, readme, app_plan(f, renders))
 
 
 def verify(m: Split, app_repo: Path, app_commit: str, infra_work: Path) -> None:
     """mono-to-separate's post-conditions: the app result (commit *app_commit* in *app_repo*)
     and the infra repository (*infra_work*) together account for every file of the source."""
-    verify_app(m, app_repo, app_commit)
+    verify_app(m.facts, m.app, app_repo, app_commit)
     verify_infra(m, infra_work)
-
-
-def _keys(m: Split) -> dict[str, str | None]:
-    src = m.source
-    return {p: contract.state_key_of(src.read(p), p) for p in contract.variables_files(src.tree)}
 
 
 def verify_infra(m: Split, infra_work: Path) -> None:
@@ -111,7 +105,7 @@ def verify_infra(m: Split, infra_work: Path) -> None:
                "the infra repository",
                any_content=[contract.COMMIT_MAP_FILE] if m.settings.history else [])
     check_yaml(m.plans)
-    keys = _keys(m)
+    keys = m.facts.keys
     check_state_keys(keys, infra_work)
     if m.settings.history:
         check_history(src.root, src.head, infra_work, keys)
@@ -121,31 +115,32 @@ def verify_infra(m: Split, infra_work: Path) -> None:
         check_routing(infra_work, keys, src.branch, "the infra repository", rev="HEAD")
 
 
-def verify_app(m: Split, app_repo: Path, app_commit: str) -> None:
+def verify_app(f: Facts, app: Plan, app_repo: Path, app_commit: str) -> None:
     """The app branch's half of ``verify``: every file that stays, as planned; no dispatch; the
     workflows run for the moved paths as they did (it needs only the app plan: ``run`` checks
     it beside the history rewrite)."""
-    src = m.source
+    src = f.src
     fmt = object_format(src.root)
-    leaving = set(m.facts.leaving)
+    leaving = set(f.leaving)
     app_tree = gitops.ls_tree(app_repo, app_commit)
-    check_tree(app_tree, expected_tree(src.tree, m.app, fmt), "the app branch")
-    joined = {f"{m.facts.app_folder}/{n}" for n in m.facts.joined}
-    deleted = {c.path for c in m.app.changes if isinstance(c, FileDelete)} - joined
+    check_tree(app_tree, expected_tree(src.tree, app, fmt), "the app branch")
+    joined = {f"{f.app_folder}/{n}" for n in f.joined}
+    deleted = {c.path for c in app.changes if isinstance(c, FileDelete)} - joined
     if deleted != leaving:
         raise VerificationFailed("the app branch would keep files that move to the infra "
                                  f"repository: {sorted(leaving ^ deleted)[:10]}", FIX)
-    keys = _keys(m)
     # The app repository has no infra: no change to it (nor to a file at a variables file's
     # old path) may run a trigger workflow.
-    check_no_trigger_runs(app_repo, set(app_tree) | set(keys), src.branch, "the app branch",
+    check_no_trigger_runs(app_repo, set(app_tree) | set(f.keys), src.branch, "the app branch",
                           rev=app_commit)
-    # What ran for app/X before runs for X after (explain's evaluator on both commits).
-    moved = {new: old for new, old in m.facts.after_move.items() if contract.is_workflow_file(new)}
-    before = dict(zip(moved, gitops.cat_blobs(src.root, [src.tree[o][1] for o in moved.values()])))
-    after = {p: d for p, d in gitops.read_tree(app_repo, app_commit, ".github/").items()
-             if p in moved}
-    problems = check_same_runs(before, after, app_workflow_pairs(m.facts), branch_ref(src.branch))
+    # What ran for app/X before runs for X after (explain's evaluator on both commits); the
+    # source's workflows are in the read cache (the app plan read them), the result's are named
+    # by the tree just listed.
+    moved = {new: old for new, old in f.after_move.items() if contract.is_workflow_file(new)}
+    before = {new: src.read(old) for new, old in moved.items()}
+    present = [p for p in moved if p in app_tree and app_tree[p][0] != "160000"]
+    after = dict(zip(present, gitops.cat_blobs(app_repo, [app_tree[p][1] for p in present])))
+    problems = check_same_runs(before, after, app_workflow_pairs(f), branch_ref(src.branch))
     if problems:
         raise VerificationFailed("the app branch's workflows would not run as they did: "
                                  + "; ".join(problems[:5]), FIX)
@@ -230,8 +225,8 @@ def _verify_and_publish(m: Split, staging: Path, prepared: publish.Prepared,
 
 
 @contextmanager
-def _app_prepared(m: Split) -> Iterator[publish.Prepared]:
-    with publish.prepare_branch(m.source.root, m.app) as prepared:
+def _app_prepared(source: Path, app: Plan) -> Iterator[publish.Prepared]:
+    with publish.prepare_branch(source, app) as prepared:
         assert prepared is not None  # the app plan always deletes infra/
         yield prepared
 
@@ -246,7 +241,7 @@ def _apply(m: Split) -> Applied:
     _check_unchanged(m)
     with publish.staging_dir(m.infra.repo) as staging:
         infra_commit = _finish_infra(m, staging)
-        with _app_prepared(m) as prepared:
+        with _app_prepared(m.source.root, m.app) as prepared:
             return _verify_and_publish(m, staging, prepared, infra_commit)
 
 
@@ -284,9 +279,8 @@ def run(settings: Settings) -> Applied:
         def app_job() -> tuple[Plan, publish.Prepared]:
             app = app_plan(f, slow.result()[0] if f.src.answers else None)
             # The stack is only touched by this thread until the main thread has joined it.
-            early = Split(settings, f.src, app, app, f)  # the infra plan is not needed here
-            prepared = stack.enter_context(_app_prepared(early))
-            verify_app(early, prepared.repo, prepared.commit)
+            prepared = stack.enter_context(_app_prepared(f.src.root, app))
+            verify_app(f, app, prepared.repo, prepared.commit)
             # Count now, beside the rewrite, what the plan and the history check will ask of
             # the source (counted once per commit id).
             history.count_commits(f.src.root, f.src.head, *f.keep)

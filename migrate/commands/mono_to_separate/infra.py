@@ -29,10 +29,8 @@ def _triggers(f: Facts, renders: Renders | None, changes: list[Change]) -> list[
         current = src.read(t)
         result = current
         if renders is not None:
-            old_r = renders["monorepo"].get(t)
-            new_r = renders["separate-infra"].get(t)
-            if old_r is not None and new_r is not None:
-                result = suite.replay_edits(current, old_r, new_r) or current
+            result = suite.replay_or_keep(current, renders["monorepo"].get(t),
+                                          renders["separate-infra"].get(t))
         if result != current:
             changes = [c for c in changes if c.path != t]
             changes.append(FileWrite(t, None if not f.settings.history else current, result,

@@ -20,8 +20,8 @@ from migrate.commands.mono_to_separate.layout import COMMAND, Facts
 from migrate.contract import (
     ANSWERS_FILE,
     POINTER_FILE,
+    customer_id_of,
     is_workflow_file,
-    load_yaml,
     variables_files,
 )
 from migrate.errors import Refused
@@ -34,7 +34,7 @@ from migrate.verify import blob_id, object_format
 from migrate.workflow_moves import check_same_runs, sample_pairs, widened
 
 # Each variant's rendered project: {path: bytes}.
-Renders = dict[str, dict[str, bytes]]
+Renders = suite.Renders
 
 
 def _own_files(answers: dict[str, Any], keep: Any) -> dict[str, Any]:
@@ -102,9 +102,7 @@ def rewrites(src: Repository, changes: list[Change], origin: dict[str, str]) -> 
 def customer_id(src: Repository) -> str | None:
     """The customer_id of the first variables file."""
     first = variables_files(src.tree)[0]
-    doc = load_yaml(src.read(first), first)
-    cid = doc.get("customer_id") if isinstance(doc, dict) else None
-    return cid if isinstance(cid, str) else None
+    return customer_id_of(src.read(first), first)
 
 
 def secret(f: Facts) -> str:
@@ -132,10 +130,8 @@ def _app_file(f: Facts, renders: Renders | None, new_path: str, notes: list[Note
     current = src.read(old_path)
     result = current
     if renders is not None and new_path != ANSWERS_FILE:
-        old_r = renders["monorepo"].get(old_path)
-        new_r = renders["separate-app"].get(new_path)
-        if old_r is not None and new_r is not None and old_r != new_r:
-            result = suite.replay_edits(current, old_r, new_r) or current
+        result = suite.replay_or_keep(current, renders["monorepo"].get(old_path),
+                                      renders["separate-app"].get(new_path))
     if attributes.is_rule_file(new_path):
         result = rule_split(f, result).staying
         if f.app_folder:
