@@ -26,18 +26,17 @@ API
 from __future__ import annotations
 
 import difflib
-import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from migrate.errors import InvalidPattern, Refused
-from migrate.filters import Pattern, compile_patterns, deciding_pattern
+from migrate.filters import Pattern, compile_patterns, compiled, deciding_pattern
 
 MAX_COMMITS = 1000  # more pushed commits than this: GitHub skips the diff and always runs
 MAX_FILES = 300  # GitHub's diff for path filters is cut at this many files
 
-_PATH_EVENTS = ("push", "pull_request", "pull_request_target")
+PATH_EVENTS = ("push", "pull_request", "pull_request_target")
 # GitHub's documented events ("Events that trigger workflows", github/docs
 # content/actions/reference/workflows-and-actions/events-that-trigger-workflows.md, 2025):
 # a workflow listing any other name is refused. (`pull_request_comment` is documented only as
@@ -109,16 +108,10 @@ def _patterns(config: Mapping[str, Any], event: str, key: str) -> tuple[Pattern,
         )
     try:
         if all(isinstance(v, str) for v in value):
-            return _compiled(tuple(value))
+            return compiled(tuple(value))
         return compile_patterns(value)
     except InvalidPattern as exc:
         raise InvalidPattern(f"{where}: {exc.problem}", exc.fix) from None
-
-
-@functools.lru_cache(maxsize=4096)
-def _compiled(texts: tuple[str, ...]) -> tuple[Pattern, ...]:
-    # The routing checks ask every workflow about many events: compile each filter once.
-    return compile_patterns(texts)
 
 
 def _unknown_event(name: str) -> Refused:
@@ -139,7 +132,7 @@ def check_workflow(on: Any) -> dict[str, Any]:
             raise _unknown_event(name)
     for name, config in events.items():
         if config is None or not isinstance(config, Mapping):
-            if name in _PATH_EVENTS and config is not None:
+            if name in PATH_EVENTS and config is not None:
                 raise Refused(
                     f"on.{name} must be empty or a mapping, not a {type(config).__name__}",
                     f"write on.{name} as a mapping (branches:, paths:, ...) or leave it empty",
@@ -291,7 +284,7 @@ def decide_checked(events: Mapping[str, Any] | Decision, event: Event) -> Decisi
         listed = ", ".join(events) or "none"
         return Decision(False, f"{event.name} is not among its events ({listed})")
     config = events[event.name]
-    if event.name not in _PATH_EVENTS or not isinstance(config, Mapping) or not (
+    if event.name not in PATH_EVENTS or not isinstance(config, Mapping) or not (
         set(config) & set(_FILTER_KEYS)
     ):
         return Decision(True, f"on.{event.name} has no branch, tag or path filters")
@@ -310,7 +303,7 @@ def decide_checked(events: Mapping[str, Any] | Decision, event: Event) -> Decisi
 
 def check_event(event: Event) -> None:
     """Refuse an event GitHub could not send: a push or pull_request ref must be a full ref."""
-    if event.name not in _PATH_EVENTS:
+    if event.name not in PATH_EVENTS:
         return
     prefixes = ("refs/heads/", "refs/tags/") if event.name == "push" else ("refs/heads/",)
     if any(event.ref.startswith(p) and len(event.ref) > len(p) for p in prefixes):

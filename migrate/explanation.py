@@ -7,7 +7,7 @@ addition, so a file moved out of a filtered folder still counts there.
 
 API
 ---
-- ``WorkflowResult(file, decision)``; ``Explanation(event, commits, workflows, workflows_dir)``
+- ``WorkflowResult(file, decision)``; ``Explanation(event, commits, workflows, ...)``
   with ``running``, ``invalid`` and ``check_valid()`` (``Refused`` naming each workflow GitHub
   would refuse: exit code 3, after the report).
 - ``changed_files(repo, commits, event)``: the files of ``A..B`` as GitHub lists them, and the
@@ -45,7 +45,6 @@ class Explanation:
     event: Event
     commits: str | None
     workflows: tuple[WorkflowResult, ...]
-    workflows_dir: str = contract.WORKFLOWS_DIR
     root: Path | None = None  # set when the workflows read are those of the repository root
 
     @property

@@ -50,7 +50,7 @@ RULE_QUESTION = "github_filter_pattern"
 _CLASS_RANGES = (("a", "z"), ("A", "Z"), ("0", "9"))
 # '\' escapes only these; before anything else (or at the end) it is a literal backslash, as a
 # file path may hold one (the reading actionlint documents for GitHub's runtime).
-_ESCAPABLE = "[?*+\\!"
+ESCAPABLE = "[?*+\\!"
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,7 @@ def _translate(body: str, offset: int) -> str:
             out.append(_class_to_regex(body[i + 1 : close], pos + 1))
             quantifiable = True
             i = close + 1
-        elif ch == "\\" and i + 1 < n and body[i + 1] in _ESCAPABLE:
+        elif ch == "\\" and i + 1 < n and body[i + 1] in ESCAPABLE:
             out.append(re.escape(body[i + 1]))
             quantifiable = True
             i += 2
@@ -289,6 +289,13 @@ def validate_pattern(p: str) -> None:
 def compile_patterns(texts: Iterable[str]) -> tuple[Pattern, ...]:
     """Compile a filter's pattern list in order; the first invalid one raises InvalidPattern."""
     return tuple(compile_pattern(t) for t in texts)
+
+
+@functools.lru_cache(maxsize=4096)
+def compiled(texts: tuple[str, ...]) -> tuple[Pattern, ...]:
+    """``compile_patterns`` once per list: the routing checks ask every workflow about many
+    events."""
+    return compile_patterns(texts)
 
 
 def deciding_pattern(patterns: Sequence[Pattern], name: str) -> Pattern | None:

@@ -31,6 +31,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from migrate import contract
 from migrate.events import MAX_FILES
 from migrate.explanation import Explanation
 from migrate.plan import Applied, CommandPlan, FileDelete, FileMove, FileWrite, Plan
@@ -247,9 +248,9 @@ def explain_table(result: Explanation) -> str:
     lines = [head]
     if result.root is not None:
         lines.append(f"workflows of the repository root {result.root} (GitHub reads only "
-                     f"its {result.workflows_dir})")
+                     f"its {contract.WORKFLOWS_DIR})")
     if not result.workflows:
-        lines.append(f"no workflow files in {result.workflows_dir}")
+        lines.append(f"no workflow files in {contract.WORKFLOWS_DIR}")
         return "\n".join(lines) + "\n"
     rows = [(w.file, "ERROR" if w.decision.error else ("yes" if w.decision.runs else "no"),
              w.decision.reason) for w in result.workflows]

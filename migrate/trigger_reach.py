@@ -33,12 +33,10 @@ from typing import Any
 
 from migrate import contract
 from migrate.errors import InvalidPattern
-from migrate.events import Decision, Event
-from migrate.filters import Pattern, compile_pattern, compile_patterns, is_included
+from migrate.events import PATH_EVENTS, Decision, Event
+from migrate.filters import ESCAPABLE, Pattern, compile_pattern, compiled, is_included
 from migrate.workflows import DispatchTarget, Workflow
 
-_PATH_FILTER_EVENTS = ("push", "pull_request", "pull_request_target")
-_ESCAPABLE = "[?*+\\!"
 # A tag no pattern is written for: a push filter without tags runs for every tag.
 ANY_TAG = "refs/tags/v1.0.0"
 
@@ -51,13 +49,13 @@ def _events(workflow: Workflow) -> Mapping[str, Any]:
 def _watched(workflow: Workflow) -> tuple[Pattern, ...] | None:
     """A hand-written trigger's own path filter: the files it is about (None: it has none)."""
     for name, config in _events(workflow).items():
-        if name in _PATH_FILTER_EVENTS and isinstance(config, Mapping):
+        if name in PATH_EVENTS and isinstance(config, Mapping):
             paths = config.get("paths")
             if isinstance(paths, str):
                 paths = [paths]
-            if isinstance(paths, list):
+            if isinstance(paths, list) and all(isinstance(p, str) for p in paths):
                 try:
-                    return compile_patterns(paths)
+                    return compiled(tuple(paths))
                 except InvalidPattern:
                     return None
     return None
@@ -149,7 +147,7 @@ def example_name(pattern: str, fill: str = "x") -> str | None:
         elif ch == "[":
             out.append(pattern[i + 1])
             i = pattern.index("]", i + 1) + 1
-        elif ch == "\\" and i + 1 < len(pattern) and pattern[i + 1] in _ESCAPABLE:
+        elif ch == "\\" and i + 1 < len(pattern) and pattern[i + 1] in ESCAPABLE:
             out.append(pattern[i + 1])
             i += 2
         else:

@@ -34,10 +34,9 @@ from typing import Any
 
 from migrate import yaml_splice
 from migrate.errors import UnsafeYamlEdit
-from migrate.events import Event
+from migrate.events import PATH_EVENTS, Event
 from migrate.workflows import Workflow, parse_workflow, strings
 
-_PATH_EVENTS = ("push", "pull_request", "pull_request_target")
 _INFRA = re.compile(r"(?<![\w.$/@-])(?:\./)?infra(?![\w.-])")
 # A path in the repository: a folder name followed by a slash, not a URL or an action reference.
 _FOLDER_REF = re.compile(r"(?<![\w.$/@:-])(?:\./)?([A-Za-z0-9_][\w.-]*)/")
@@ -82,7 +81,7 @@ def _filters(data: dict[str, Any]) -> dict[str, list[str]] | None:
     if not isinstance(on, dict):
         return None
     found: dict[str, list[str]] = {}
-    for event in _PATH_EVENTS:
+    for event in PATH_EVENTS:
         if event not in on:
             continue
         spec = on[event]
@@ -170,7 +169,7 @@ def _everything(w: Workflow) -> set[str]:
     """Path events whose filter matches every file: none at all, or a ``**`` in ``paths``."""
     on = w.on if isinstance(w.on, dict) else {}
     out = set()
-    for e in _PATH_EVENTS:
+    for e in PATH_EVENTS:
         found = on.get(e)
         spec: dict[str, Any] = found if isinstance(found, dict) else {}
         paths = spec.get("paths")
@@ -232,5 +231,5 @@ def check_same_runs(before: Mapping[str, bytes], after: Mapping[str, bytes],
 
 def _path_filter_events(w: Workflow) -> set[str]:
     on = w.on if isinstance(w.on, dict) else {}
-    return {e for e in _PATH_EVENTS if isinstance(on.get(e), dict)
+    return {e for e in PATH_EVENTS if isinstance(on.get(e), dict)
             and ("paths" in on[e] or "paths-ignore" in on[e])}

@@ -166,11 +166,11 @@ class Workflow:
         """Its events as GitHub reads them (``events.checked``), or why GitHub refuses it."""
         return checked(self.on)
 
-    @property
+    @functools.cached_property
     def error(self) -> Decision | None:
-        """The reason GitHub refuses this workflow (it then never runs), or None."""
-        decision = self.decide(Event("push"))
-        return decision if decision.error else None
+        """The reason GitHub refuses this workflow (it then never runs), or None: its reading
+        failed, or its events did not check (every filter is compiled then)."""
+        return self.unreadable or (self.events if isinstance(self.events, Decision) else None)
 
 
 @functools.lru_cache(maxsize=4096)

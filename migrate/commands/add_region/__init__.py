@@ -50,8 +50,8 @@ from migrate.routing import (
     refuse_broken_routing,
     routing_problems,
     senders,
+    workflow_files,
 )
-from migrate.workflows import read_workflows
 
 COMMAND = "add-region"
 # Renders one file of the suite for a set of answers (``Suite.render_file``); None when the
@@ -151,8 +151,7 @@ def plan_add_region(files: Mapping[str, bytes], settings: Settings,
     if not src.customer_id or not src.state_key or src.cloud_region is None:
         raise Refused(f"{source_path} lacks customer_id, state_key or region.cloud_region",
                       f"add them to {source_path} (the provider's contract), commit, run again")
-    others = [read_variables(p, d) for p, d in sorted(files.items())
-              if p.startswith("infra/") and p.count("/") == 1 and p.endswith((".yml", ".yaml"))]
+    others = [read_variables(p, d) for p, d in sorted(files.items()) if _is_infra_yaml(p)]
     refuse_deployed_region(region, cloud, others)
     entry = catalog.get(region)
     in_catalog = entry is not None and entry.cloud_region == cloud
@@ -291,9 +290,13 @@ def _sync_readmes(planned: RegionPlan, project: suite.Suite, answers: dict[str, 
     return replace(planned, plan=plan)
 
 
+def _is_infra_yaml(path: str) -> bool:
+    """A YAML file at the top of infra/ (every variables file of every pattern is one)."""
+    return path.startswith("infra/") and path.count("/") == 1 and path.endswith((".yml", ".yaml"))
+
+
 def _infra_files(repo: Path, rev: str) -> dict[str, bytes]:
-    return {p: d for p, d in gitops.read_tree(repo, rev, "infra/").items()
-            if p.count("/") == 1 and p.endswith((".yml", ".yaml"))}
+    return {p: d for p, d in gitops.read_tree(repo, rev, "infra/").items() if _is_infra_yaml(p)}
 
 
 def verify(planned: RegionPlan, before: Mapping[str, bytes], repo: Path, commit: str) -> None:
@@ -301,16 +304,22 @@ def verify(planned: RegionPlan, before: Mapping[str, bytes], repo: Path, commit:
     plan = planned.plan
     new_path = regions.region_file(planned.region)
     problems: list[str] = []
+    # The files these checks read, from the result commit in one batch.
+    listing = gitops.ls_tree(repo, commit)
+    wanted = [p for p in listing if listing[p][0] != "160000" and (
+        p in before or any(c.path == p for c in plan.changes) or _is_infra_yaml(p)
+        or is_workflow_file(p))]
+    result = dict(zip(wanted, gitops.cat_blobs(repo, [listing[p][1] for p in wanted])))
     for change in plan.changes:
-        if isinstance(change, FileWrite) and gitops.read_file(repo, commit, change.path) != change.new:
+        if isinstance(change, FileWrite) and result.get(change.path) != change.new:
             problems.append(f"{change.path} does not hold the planned bytes")
-    after = _infra_files(repo, commit)
+    after = {p: d for p, d in result.items() if _is_infra_yaml(p)}
     facts = {p: read_variables(p, data) for p, data in after.items()}
     written = {c.path for c in plan.changes}
     for path, data in before.items():
         if path in facts and read_variables(path, data).state_key != facts[path].state_key:
             problems.append(f"{path}: state_key changed")
-        elif path not in written and gitops.read_file(repo, commit, path) != data:
+        elif path not in written and result.get(path) != data:
             problems.append(f"{path} changed, though the plan does not write it")
     new = facts.get(new_path)
     if new is None or new.state_key != planned.state_key:
@@ -320,10 +329,10 @@ def verify(planned: RegionPlan, before: Mapping[str, bytes], repo: Path, commit:
         problems += [f"{new_path}: network overlaps {p}" for p in clash]
     for change in plan.changes:
         if change.path.endswith((".yml", ".yaml")):
-            load_yaml(gitops.read_file(repo, commit, change.path) or b"", change.path)
+            load_yaml(result.get(change.path) or b"", change.path)
     # Routing: every workflow valid, each variables file reaching exactly one trigger workflow
     # for every trigger kind (the source was, and the plan was checked), the new one its own.
-    workflows = read_workflows(repo, commit)
+    workflows = workflow_files(result)
     variables = variables_files(after)
     problems += [p.text for p in routing_problems(workflows, variables, planned.ref)]
     sending = sorted(senders(workflows, new_path, variables, planned.ref))
