@@ -50,7 +50,7 @@ _PLAN_KEYS = ("format_version", "terraform_version", "planned_values", "configur
 _ACTIONS = {("no-op",), ("create",), ("read",), ("update",), ("delete", "create"),
             ("create", "delete"), ("delete",), ("forget",), ("create", "forget")}
 _UNCHANGED = {("no-op",), ("read",)}
-_PLAN_FIX = "pass the JSON of the saved plan: terraform show -json tfplan > plan.json"
+PLAN_FIX = "pass the JSON of the saved plan: terraform show -json tfplan > plan.json"
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def _entries(plan: Mapping[str, Any], name: str) -> list[tuple[str, str, str, tu
     changes = plan.get("resource_changes", [])
     if not isinstance(changes, list):
         raise Refused(f"{name}: resource_changes is not a list: not Terraform's JSON plan format",
-                      _PLAN_FIX)
+                      PLAN_FIX)
     out = []
     for i, rc in enumerate(changes):
         where = f"{name}: resource_changes[{i}]"
@@ -76,7 +76,7 @@ def _entries(plan: Mapping[str, Any], name: str) -> list[tuple[str, str, str, tu
             isinstance(rc.get(k), str) for k in ("address", "type")
         ) or rc.get("mode") not in ("managed", "data") or not isinstance(rc.get("change"), Mapping):
             raise Refused(f"{where} lacks address, type, mode (managed or data) or change: "
-                          "not Terraform's JSON plan format", _PLAN_FIX)
+                          "not Terraform's JSON plan format", PLAN_FIX)
         actions = rc["change"].get("actions")
         if not isinstance(actions, list) or tuple(actions) not in _ACTIONS:
             raise Refused(f"{where} ({rc['address']}) has actions {json.dumps(actions)}, which "
@@ -93,23 +93,23 @@ def read_plan(data: bytes, name: str) -> dict[str, Any]:
         doc = json.loads(data.decode("utf-8"))  # Terraform writes UTF-8; no guessing
     except ValueError as exc:  # UnicodeDecodeError is a ValueError too
         raise Refused(f"{name} is not JSON ({exc}): not Terraform's JSON plan format",
-                      _PLAN_FIX) from None
+                      PLAN_FIX) from None
     if not isinstance(doc, dict):
         raise Refused(f"{name} holds a JSON {type(doc).__name__}, not an object: not Terraform's "
-                      "JSON plan format", _PLAN_FIX)
+                      "JSON plan format", PLAN_FIX)
     version = doc.get("format_version")
     if not isinstance(version, str):
-        raise Refused(f"{name} has no format_version: not Terraform's JSON plan format", _PLAN_FIX)
+        raise Refused(f"{name} has no format_version: not Terraform's JSON plan format", PLAN_FIX)
     if not re.fullmatch(r"1\.[0-9]+", version):
         raise Refused(f"{name} has format_version {json.dumps(version)}; repo-migrate reads format "
                       "1.x of Terraform's JSON plan format", "plan with Terraform 1.x")
     if "values" in doc and "planned_values" not in doc:
         raise Refused(f"{name} is Terraform's JSON state (terraform show -json without a plan "
-                      "file), not a plan", _PLAN_FIX)
+                      "file), not a plan", PLAN_FIX)
     missing = [key for key in _PLAN_KEYS if key not in doc]
     if missing:
         raise Refused(f"{name} lacks {', '.join(missing)}: not Terraform's JSON plan format",
-                      _PLAN_FIX)
+                      PLAN_FIX)
     if doc.get("errored") is True:
         raise Refused(f"{name} is the plan of a failed `terraform plan` (errored: true)",
                       "fix the errors terraform plan reported, then plan again")

@@ -136,13 +136,13 @@ def read_directory(root: Path) -> ProviderRepository:
 
 def read_commit(repo: Path, rev: str) -> ProviderRepository:
     """The provider repository *repo* as commit *rev* holds it."""
-    entries = {p: sha for p, (mode, sha) in gitops.ls_tree(repo, rev).items()
-               if mode != "160000" and _wanted(p)}
+    listing = gitops.ls_tree(repo, rev)
+    entries = {p: sha for p, (mode, sha) in listing.items() if mode != "160000" and _wanted(p)}
     files = dict(zip(entries, gitops.cat_blobs(repo, list(entries.values()))))
     found = ProviderRepository(files, f"{repo} at {rev[:12]}")
-    paths = gitops.git(repo, "ls-tree", "--name-only", rev).splitlines()
-    _refuse_other(str(repo), [f"{p}/" for p in paths if p == REGISTRY_DIR] + list(files),
-                  found.answers)
+    # git keeps no empty folder: customers/ is there when a file below it is.
+    folder = [f"{REGISTRY_DIR}/"] if any(p.startswith(f"{REGISTRY_DIR}/") for p in listing) else []
+    _refuse_other(str(repo), folder + list(files), found.answers)
     return found
 
 

@@ -60,24 +60,39 @@ def _refuse_duplicates(node: yaml.MappingNode, name: str) -> None:
         seen.add(text)
 
 
+class _Strict:
+    """A loader mixin that refuses a key written twice in one mapping (PyYAML keeps the last)."""
+
+    document_name = ""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
+        _refuse_duplicates(node, self.document_name)
+        return super().construct_mapping(node, deep)  # type: ignore[misc]
+
+
+class _StrictSafe(_Strict, yaml.SafeLoader):
+    pass
+
+
+class _StrictBase(_Strict, yaml.BaseLoader):
+    pass
+
+
 def load_strict_yaml(data: bytes, name: str, *, typed: bool) -> Any:
     """Parse one YAML document of *data*; Refused naming *name* when it does not parse."""
-    base: Any = yaml.SafeLoader if typed else yaml.BaseLoader
-
-    class Strict(base):  # type: ignore[misc]
-        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
-            _refuse_duplicates(node, name)
-            return super().construct_mapping(node, deep)
-
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise Refused(f"{name} is not UTF-8 text: {exc}", f"save {name} as UTF-8") from None
+    loader = (_StrictSafe if typed else _StrictBase)(text)
+    loader.document_name = name
     try:
-        return yaml.load(text, Loader=Strict)
+        return loader.get_single_data()
     except yaml.YAMLError as exc:
         raise Refused(f"{name} is not valid YAML: {exc}",
                       f"fix {name} so that it parses as one YAML document") from None
+    finally:
+        loader.dispose()
 
 
 def show_path(parts: Iterable[str | int]) -> str:

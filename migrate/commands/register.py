@@ -201,6 +201,9 @@ def _plan(settings: Settings) -> RegisterPlan:
     name, name_from = _github_name(settings, customer_root)
     branch, branch_from = _default_branch(settings, customer, name, registry)
     trailer = None if contract.RECORD_FILE in customer.tree else record_in_history(customer_root)
+    # facts_from_files reads these one by one: fetch them in one git process first.
+    customer.prefetch(p for p in (contract.RECORD_FILE, *contract.variables_files(customer.tree))
+                      if p in customer.tree)
     facts, record = facts_from_files(_Files(customer), name, branch, tier=settings.tier,
                                      onboarding=settings.onboarding, record_trailer=trailer)
     registration = register(registry, facts, record)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from migrate.approvals import POLICY_FILE, ChangedResource, Route, changed_resources, read_plan, route
+from migrate.approvals import PLAN_FIX, POLICY_FILE, ChangedResource, Route, changed_resources, read_plan, route
 from migrate.errors import Refused
 from migrate.provider_repo import load_policy_file
 from migrate.registry import TIERS
@@ -51,7 +51,7 @@ def plan(settings: Settings) -> Routing:
         data = settings.plan.read_bytes()
     except OSError as exc:
         raise Refused(f"cannot read the plan {settings.plan}: {exc.strerror or exc}",
-                      "pass the JSON of the saved plan: terraform show -json tfplan > plan.json") from None
+                      PLAN_FIX) from None
     document = read_plan(data, str(settings.plan))
     policy = load_policy_file(settings.policy)
     routed = route(document, settings.environment, settings.tier, policy)
