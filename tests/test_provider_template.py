@@ -419,3 +419,36 @@ def test_plan_summary_lists_changed_resources_and_the_route(provider_repo: Path,
         "| update | `module.database[0].aws_db_instance.this` |\n"
         "| delete, create | `module.compute[0].aws_launch_template.node` |\n"
     )
+
+
+def test_plan_summary_lists_imports_as_changes(provider_repo: Path, tmp_path: Path) -> None:
+    # route-approval counts an import as a change; the table must list it, or "Changes: 2"
+    # would stand above one row.
+    needs_tools("jq")
+    work = tmp_path / "ws"
+    (work / "terraform").mkdir(parents=True)
+    (work / "terraform/plan.json").write_text(json.dumps({
+        "format_version": "1.2", "terraform_version": "1.11.4",
+        "resource_changes": [
+            {"address": "aws_s3_bucket.logs", "mode": "managed", "type": "aws_s3_bucket",
+             "change": {"actions": ["no-op"], "importing": {"id": "acme-logs"}}},
+            {"address": "aws_iam_role.ci", "mode": "managed", "type": "aws_iam_role",
+             "change": {"actions": ["update"], "importing": {"id": "ci"}}},
+            {"address": "aws_vpc.this", "mode": "managed", "type": "aws_vpc",
+             "change": {"actions": ["no-op"]}},
+        ],
+    }))
+    (work / "terraform/route.json").write_text(json.dumps({
+        "environment": None, "automatic": False, "changes": 2, "reasons": []}))
+    summary = tmp_path / "summary.md"
+    env = {"GITHUB_STEP_SUMMARY": str(summary), "REPOSITORY": "acme-org/acme-platform", "SHA": "b" * 40,
+           "REF": "refs/heads/main", "VARIABLES_FILE": "infra/variables.yml", "ENVIRONMENT": "production",
+           "STATE_ADDRESS": "acme/acme-platform/production/terraform.tfstate", "TIER": "standard"}
+    done, _ = run_step(provider_repo / WORKFLOW, "plan", "Summarise the plan", work / "terraform", env, {})
+    assert done.returncode == 0, done.stderr
+    assert summary.read_text().endswith(
+        "Changes: 2. Approval: none routed (not applied).\n\n"
+        "| Action | Resource |\n| --- | --- |\n"
+        "| import | `aws_s3_bucket.logs` |\n"
+        "| update, import | `aws_iam_role.ci` |\n"
+    )
