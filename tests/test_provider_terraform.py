@@ -21,6 +21,7 @@ import hcl2
 import pytest
 
 from migrate.contract import state_address
+from tests.checkers import missing
 from tests.helpers import ROOT
 
 CHECKOV = ROOT / ".tools" / "checkov-3.3.30"
@@ -28,13 +29,6 @@ HCL = hcl2.SerializationOptions(with_comments=False, explicit_blocks=False, stri
 # Every read of the customer's variables file goes through local.file (the file given) or
 # local.shared (the repository's shared variables.yml; the same file unless it is an override).
 READ = re.compile(r"\blocal\.(?:file|shared)((?:\.[A-Za-z_][A-Za-z0-9_]*)+)")
-
-
-def missing(tool: str, how: str) -> None:
-    message = f"{tool} is not installed ({how})"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message + "; CI must run scripts/bootstrap first")
-    pytest.skip(message)
 
 
 def terraform() -> str:

@@ -11,7 +11,8 @@ import pytest
 from migrate.contract import state_address
 from migrate.dispatch import verify_dispatch
 from migrate.registry import is_deployable
-from tests.test_dispatch import PATTERN, POLICY_DOC, SHA, github_name, keys_of, provider_registry
+from tests.provider_world import github_name
+from tests.test_dispatch import PATTERN, POLICY_DOC, SHA, keys_of, provider_registry
 
 ENVIRONMENTS = ("staging", "production")
 # The seed's trees, for customer acme with the suite's default answers.
